@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Postamt needs to build, test and fuzz.
+# Idempotent: skips apt entirely when everything is already installed.
+set -euo pipefail
+
+packages=(
+  build-essential g++-12 cmake ninja-build ccache mold pkg-config git
+  libboost1.81-dev libssl-dev libsqlite3-dev sqlite3
+  libtomlplusplus-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
+  libsodium-dev libcrypt-dev zlib1g-dev libicu-dev libidn2-dev
+  libunbound-dev dns-root-data
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  clang-16 libfuzzer-16-dev libclang-rt-16-dev
+  python3 python3-pytest openssl swaks curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

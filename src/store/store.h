@@ -1,0 +1,266 @@
+#pragma once
+// The one interface every protocol uses (DESIGN.md "Storage invariants").
+//
+// Every call is asynchronous and batch-shaped: it returns at once and calls
+// `done` later on a store thread (the writer for writes, a reader-pool thread
+// for reads). Callers that live on an event loop post the result back to
+// their executor (net/ wraps this as an Asio awaitable); the CLI and tests
+// use store::wait(). Callbacks must be quick: never block in them.
+//
+// Writes go to a single writer thread that groups whatever is queued into one
+// transaction (group commit), each request inside its own SAVEPOINT, blob
+// bytes fdatasync'ed before COMMIT, and completions called only after COMMIT.
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "store/types.h"
+
+namespace postamt::store {
+
+template <class T>
+using Callback = std::function<void(Result<T>)>;
+
+struct StoreOptions {
+    std::string data_dir;            // holds mail.db and blobs/
+    int reader_threads = 2;
+    int64_t segment_max_bytes = 64 << 20;   // roll to a new segment file after this
+    int64_t own_file_threshold = 1 << 20;   // larger messages get a file of their own
+    int64_t min_free_bytes = 64 << 20;      // below this, deliveries fail with unavailable
+    bool create = true;                     // create data_dir/db when missing
+};
+
+struct UidRange {
+    Uid first = 1;
+    Uid last = 0xFFFFFFFFu;
+};
+
+struct DeliveryTarget {
+    AccountId account = 0;
+    MailboxId mailbox = 0;  // 0: the account's INBOX
+    Flags flags;
+};
+
+struct NewMessage {
+    std::string data;  // message bytes; canonicalised to CRLF by the store
+    int64_t internal_date = 0;  // 0: now
+    std::vector<DeliveryTarget> targets;
+    bool enforce_quota = true;
+    // Import only: explicit UID (must be >= the mailbox's uid_next), POP3 UIDL,
+    // save date. Only meaningful with a single target.
+    Uid uid = 0;
+    std::string pop3_uidl;
+    int64_t save_date = 0;
+};
+
+// Per target: either a placed copy or the reason it was refused. One target
+// failing (quota, mailbox gone) never undoes the others (own SAVEPOINT).
+struct DeliveredCopy {
+    AccountId account = 0;
+    MailboxId mailbox = 0;
+    uint32_t uid_validity = 0;
+    Uid uid = 0;
+    ModSeq modseq = 0;
+    MessageId message_id = 0;
+    Errc error = Errc::ok;
+    std::string error_message;
+};
+
+struct FlagChange {
+    MailboxId mailbox = 0;
+    std::vector<UidRange> uids;
+    FlagOp op = FlagOp::add;
+    Flags flags;
+    std::optional<ModSeq> unchanged_since;  // RFC 7162 3.1.3
+};
+
+struct FlagChangeResult {
+    std::vector<MessageRow> changed;  // rows as they are after the change
+    std::vector<Uid> failed;          // UNCHANGEDSINCE failed ([MODIFIED])
+    ModSeq highest_modseq = 0;
+};
+
+struct ExpungeRequest {
+    MailboxId mailbox = 0;
+    std::vector<UidRange> uids;  // empty: every message
+    bool only_deleted = true;    // restrict to messages with \Deleted
+};
+
+struct ExpungeResult {
+    std::vector<Uid> expunged;
+    ModSeq highest_modseq = 0;
+};
+
+struct CopyRequest {
+    MailboxId from = 0;
+    MailboxId to = 0;
+    std::vector<UidRange> uids;
+    bool move = false;
+};
+
+struct CopyResult {
+    uint32_t dest_uid_validity = 0;
+    std::vector<std::pair<Uid, Uid>> mapping;  // source uid -> new uid (COPYUID)
+    std::vector<Uid> expunged;                 // MOVE: removed from source
+};
+
+enum class RecipientKind { local, forward, unknown_user, not_local };
+
+// What RCPT TO resolves to (aliases, catch-all, plus addressing, postmaster).
+struct Resolution {
+    RecipientKind kind = RecipientKind::not_local;
+    std::vector<AccountId> accounts;          // local mailboxes to deliver to
+    std::vector<std::string> forward_to;      // remote addresses an alias points at
+};
+
+struct NewAccount {
+    std::string address;  // local@domain; domain must exist
+    Credentials credentials;
+    int64_t quota_bytes = 0;
+    int64_t quota_messages = 0;
+};
+
+// Keeps blobs readable: a blob released (refcount reached zero) after the
+// oldest live pin was taken is not deleted by compaction. A selected IMAP
+// session holds one so an expunged message it still shows stays fetchable.
+class BlobPin {
+public:
+    BlobPin() = default;
+    BlobPin(BlobPin&&) noexcept;
+    BlobPin& operator=(BlobPin&&) noexcept;
+    ~BlobPin();
+
+private:
+    friend class Store;
+    struct Registry;
+    std::shared_ptr<Registry> reg_;
+    uint64_t epoch_ = 0;
+    bool live_ = false;
+};
+
+// The doorbell: "mailbox M is now at MODSEQ N". Destroying it unsubscribes.
+class Subscription {
+public:
+    Subscription() = default;
+    Subscription(Subscription&&) noexcept = default;
+    Subscription& operator=(Subscription&&) noexcept = default;
+    ~Subscription();
+
+private:
+    friend class Store;
+    std::function<void()> cancel_;
+};
+
+struct CompactionStats {
+    int64_t blobs_deleted = 0;
+    int64_t segments_deleted = 0;
+    int64_t bytes_freed = 0;
+    int64_t tombstones_pruned = 0;
+};
+
+class Store {
+public:
+    static Result<std::shared_ptr<Store>> open(const StoreOptions& opts);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    // Finishes queued writes, then stops the threads. Idempotent.
+    void close();
+    int schema_version() const;
+    static int latest_schema_version();
+
+    // ---- directory: domains, accounts, aliases -----------------------------
+    void add_domain(std::string name, Callback<Domain> done);
+    void remove_domain(std::string name, Callback<Unit> done);  // fails if accounts remain
+    void list_domains(Callback<std::vector<Domain>> done);
+
+    // Creates INBOX, Sent, Drafts, Trash, Junk, Archive with special-use.
+    void add_account(NewAccount acct, Callback<Account> done);
+    void remove_account(std::string address, Callback<Unit> done);
+    void set_credentials(AccountId id, Credentials cred, Callback<Unit> done);
+    void set_quota(AccountId id, int64_t bytes, int64_t messages, Callback<Unit> done);
+    void list_accounts(std::string domain /* empty: all */, Callback<std::vector<Account>> done);
+    void find_account(std::string address, Callback<std::optional<Account>> done);
+    void get_account(AccountId id, Callback<std::optional<Account>> done);
+
+    void add_alias(Alias alias, Callback<Unit> done);
+    void remove_alias(std::string source, std::string target /* empty: all */, Callback<Unit> done);
+    void list_aliases(std::string domain /* empty: all */, Callback<std::vector<Alias>> done);
+    void resolve_recipient(std::string address, Callback<Resolution> done);
+
+    // ---- mailboxes ----------------------------------------------------------
+    void list_mailboxes(AccountId account, Callback<std::vector<Mailbox>> done);
+    void get_mailbox(AccountId account, std::string name, Callback<std::optional<Mailbox>> done);
+    void get_mailbox_by_id(MailboxId id, Callback<std::optional<Mailbox>> done);
+    // uid_validity 0: take the next value of the global counter.
+    void create_mailbox(AccountId account, std::string name, std::string special_use,
+                        uint32_t uid_validity, Callback<Mailbox> done);
+    void delete_mailbox(AccountId account, std::string name, Callback<Unit> done);
+    // RFC 9051 6.3.6: renames children too; renaming INBOX moves its messages.
+    void rename_mailbox(AccountId account, std::string from, std::string to, Callback<Unit> done);
+    void set_subscribed(AccountId account, std::string name, bool on, Callback<Unit> done);
+    void list_subscriptions(AccountId account, Callback<std::vector<std::string>> done);
+    // Import: after delivering with explicit UIDs, move uid_next forward.
+    void set_uid_next(MailboxId mailbox, Uid uid_next, Callback<Unit> done);
+
+    // ---- ACL (RFC 4314) -----------------------------------------------------
+    void set_acl(MailboxId mailbox, AclEntry entry, Callback<Unit> done);  // empty rights: delete
+    void get_acl(MailboxId mailbox, Callback<std::vector<AclEntry>> done);
+    // Mailboxes of other accounts on which `identifier` (or "anyone") has rights.
+    void list_shared_with(std::string identifier, Callback<std::vector<std::pair<Mailbox, AclEntry>>> done);
+
+    // ---- messages -----------------------------------------------------------
+    void deliver(NewMessage msg, Callback<std::vector<DeliveredCopy>> done);
+    void change_flags(FlagChange change, Callback<FlagChangeResult> done);
+    void expunge(ExpungeRequest req, Callback<ExpungeResult> done);
+    void copy(CopyRequest req, Callback<CopyResult> done);
+
+    void fetch_rows(MailboxId mailbox, std::vector<UidRange> uids, Callback<std::vector<MessageRow>> done);
+    // New or flag-changed rows with modseq > since, and expunges after it.
+    void changes_since(MailboxId mailbox, ModSeq since, Callback<MailboxChanges> done);
+    void read_blob(BlobRef blob, int64_t offset, int64_t length /* -1: to end */, Callback<std::string> done);
+    // The stored MIME summary (mime::ParsedMessage serialised).
+    void read_summary(BlobId blob, Callback<std::string> done);
+    // Would adding `bytes` (and one message) exceed the account's quota?
+    void check_quota(AccountId account, int64_t bytes, Callback<Unit> done);
+
+    // ---- notification, lifetime, maintenance --------------------------------
+    Subscription subscribe(MailboxId mailbox, std::function<void(MailboxId, ModSeq)> ring);
+    BlobPin pin();
+    // Deletes unreferenced, unpinned blobs and empty segments; prunes
+    // tombstones older than `tombstone_age_seconds` (moves the expunge horizon).
+    void compact(int64_t tombstone_age_seconds, Callback<CompactionStats> done);
+    // Consistent online copy of the database and blobs into an empty directory.
+    void backup(std::string dir, Callback<Unit> done);
+    // Copies a backup into an empty or new data_dir (store not running there).
+    static Status restore(const std::string& backup_dir, const std::string& data_dir);
+
+    struct Impl;
+
+private:
+    explicit Store(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// Blocking adapter for the CLI and tests: wait(&Store::list_domains, store).
+template <class T, class Start>
+Result<T> wait_for(Start&& start) {
+    auto p = std::make_shared<std::promise<Result<T>>>();
+    auto f = p->get_future();
+    start([p](Result<T> r) { p->set_value(std::move(r)); });
+    return f.get();
+}
+
+// POP3 UIDL in Dovecot's default format (%08Xu%08Xv) unless one was imported.
+std::string pop3_uidl(const MessageRow& row, uint32_t uid_validity);
+
+// Lower-cases the domain, keeps the local part as given (RFC 5321 2.4), and
+// validates both; empty optional when the address is not usable.
+std::optional<std::pair<std::string, std::string>> split_address(std::string_view address);
+
+}  // namespace postamt::store
