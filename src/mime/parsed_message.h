@@ -27,6 +27,12 @@ struct SortFields {
     std::string cc;           // first Cc mailbox
     std::string message_id;   // Message-ID without surrounding whitespace
     int64_t sent_date = 0;    // Date: header as unix seconds, 0 if absent/invalid
+    // Extensions (mime owner): RFC 5256 SORT FROM/TO/CC compare the addr-mailbox
+    // (local part) of the first address; from/to/cc above are the RFC 5957
+    // display form (decoded display name, else mailbox@host) for DISPLAYFROM/TO.
+    std::string from_mailbox;
+    std::string to_mailbox;
+    std::string cc_mailbox;
 };
 
 struct Summary {
@@ -37,5 +43,7 @@ struct Summary {
 // Never fails: malformed input yields a best-effort structure (RFC 2045 etc.
 // defaults), bounded in depth and part count.
 Summary summarize(std::string_view canonical_message);
+// parse_message(), serialize(), deserialize(), sort_fields() and the structs
+// they use are declared in mime/message_parser.h.
 
 }  // namespace postamt::mime
