@@ -340,6 +340,6 @@ TEST(Authenticator, UnknownUserTakesAsLongAsWrongPassword) {
         unknown = std::min(unknown, time_it("ghost@example.org"));
     }
     std::printf("[ measure ] wrong password %.1f ms, unknown user %.1f ms\n", known, unknown);
-    EXPECT_GT(unknown, known * 0.6);
-    EXPECT_LT(unknown, known * 1.6);
+    EXPECT_GT(unknown, known * 0.5);  // without the dummy run: ~0.1 ms
+    EXPECT_LT(unknown, known * 2.5);  // loose: the test machine is shared
 }
