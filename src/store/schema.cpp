@@ -1,0 +1,146 @@
+#include "store/schema.h"
+
+#include <string>
+
+namespace postamt::store {
+namespace {
+
+// Version 1: the first released layout. Subscriptions were a column of
+// mailboxes, which cannot express a subscription to a name that does not
+// exist (RFC 9051 6.3.7 allows it; LSUB/LIST (SUBSCRIBED) report them).
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO counters(name, value) VALUES ('uidvalidity', 0);
+CREATE TABLE domains(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE);
+CREATE TABLE accounts(
+  id INTEGER PRIMARY KEY,
+  domain_id INTEGER NOT NULL REFERENCES domains(id),
+  local_part TEXT NOT NULL,
+  password_hash TEXT NOT NULL DEFAULT '',
+  scram_sha256 TEXT NOT NULL DEFAULT '',
+  quota_bytes INTEGER NOT NULL DEFAULT 0,
+  quota_messages INTEGER NOT NULL DEFAULT 0,
+  used_bytes INTEGER NOT NULL DEFAULT 0,
+  used_messages INTEGER NOT NULL DEFAULT 0,
+  highest_modseq INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(domain_id, local_part));
+CREATE TABLE aliases(
+  source TEXT NOT NULL,
+  target TEXT NOT NULL,
+  PRIMARY KEY(source, target)) WITHOUT ROWID;
+CREATE TABLE mailboxes(
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  name TEXT NOT NULL,
+  special_use TEXT NOT NULL DEFAULT '',
+  uid_validity INTEGER NOT NULL,
+  uid_next INTEGER NOT NULL DEFAULT 1,
+  highest_modseq INTEGER NOT NULL DEFAULT 0,
+  messages INTEGER NOT NULL DEFAULT 0,
+  unseen INTEGER NOT NULL DEFAULT 0,
+  size INTEGER NOT NULL DEFAULT 0,
+  expunge_horizon INTEGER NOT NULL DEFAULT 0,
+  subscribed INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(account_id, name));
+CREATE TABLE blobs(
+  id INTEGER PRIMARY KEY,
+  segment INTEGER NOT NULL,
+  offset INTEGER NOT NULL,
+  length INTEGER NOT NULL,
+  refcount INTEGER NOT NULL,
+  released_epoch INTEGER,
+  summary BLOB,
+  subject TEXT, base_subject TEXT, from_addr TEXT, to_addr TEXT, cc_addr TEXT,
+  message_id_hdr TEXT, sent_date INTEGER);
+CREATE INDEX blobs_segment ON blobs(segment);
+CREATE INDEX blobs_released ON blobs(released_epoch) WHERE refcount = 0;
+CREATE TABLE messages(
+  id INTEGER PRIMARY KEY,
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id),
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  flags INTEGER NOT NULL DEFAULT 0,
+  keywords TEXT NOT NULL DEFAULT '',
+  internal_date INTEGER NOT NULL,
+  save_date INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  blob_id INTEGER NOT NULL REFERENCES blobs(id),
+  pop3_uidl TEXT NOT NULL DEFAULT '',
+  UNIQUE(mailbox_id, uid));
+CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
+CREATE TABLE tombstones(
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  expunged_at INTEGER NOT NULL,
+  PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;
+CREATE INDEX tombstones_modseq ON tombstones(mailbox_id, modseq);
+CREATE INDEX tombstones_age ON tombstones(expunged_at);
+)sql";
+
+// Version 2: subscriptions by name in their own table; ACL entries.
+constexpr const char* kMigrateV2 = R"sql(
+CREATE TABLE subscriptions(
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  name TEXT NOT NULL,
+  PRIMARY KEY(account_id, name)) WITHOUT ROWID;
+INSERT INTO subscriptions(account_id, name)
+  SELECT account_id, name FROM mailboxes WHERE subscribed != 0;
+ALTER TABLE mailboxes DROP COLUMN subscribed;
+CREATE TABLE acl(
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id),
+  identifier TEXT NOT NULL,
+  rights TEXT NOT NULL,
+  PRIMARY KEY(mailbox_id, identifier)) WITHOUT ROWID;
+CREATE INDEX acl_identifier ON acl(identifier);
+)sql";
+
+struct Migration {
+    int to_version;
+    const char* sql;
+};
+constexpr Migration kMigrations[] = {
+    {1, kSchemaV1},
+    {2, kMigrateV2},
+};
+
+int user_version(Db& db) {
+    auto st = db.prepare("PRAGMA user_version");
+    return st->step() ? static_cast<int>(st->i64(0)) : 0;
+}
+
+}  // namespace
+
+const char* schema_v1_sql() { return kSchemaV1; }
+
+Result<int> migrate_schema(Db& db) {
+    try {
+        db.exec("BEGIN IMMEDIATE");
+        int found = user_version(db);
+        if (found > kSchemaVersion) {
+            db.exec("ROLLBACK");
+            return make_error(Errc::invalid,
+                              "database schema version " + std::to_string(found) +
+                                  " is newer than this postamt supports (" +
+                                  std::to_string(kSchemaVersion) +
+                                  "); upgrade postamt or restore a backup made by this version");
+        }
+        for (const auto& m : kMigrations) {
+            if (m.to_version <= found) continue;
+            db.exec(m.sql);
+            db.exec("PRAGMA user_version = " + std::to_string(m.to_version));
+        }
+        db.exec("COMMIT");
+        return found;
+    } catch (const SqliteError& e) {
+        try {
+            db.exec("ROLLBACK");
+        } catch (const SqliteError&) {
+        }
+        return make_error(Errc::internal, std::string("schema migration failed: ") + e.what());
+    }
+}
+
+}  // namespace postamt::store
