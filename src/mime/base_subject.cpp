@@ -61,7 +61,7 @@ std::string base_subject(std::string_view decoded) {
             s += c;
         }
     }
-    for (int guard = 0; guard < 1000; ++guard) {
+    for (int guard = 0; guard < 64; ++guard) {
         // (2) trailing subj-trailer: "(fwd)" / WSP
         for (;;) {
             if (!s.empty() && s.back() == ' ') {
@@ -80,9 +80,11 @@ std::string base_subject(std::string_view decoded) {
                 continue;
             }
             std::size_t q = p;
+            std::size_t last_blob = std::string::npos;
             while (true) {
                 std::size_t b = match_blob(s, q);
                 if (b == npos) break;
+                last_blob = q;
                 q = b;
             }
             std::size_t r = match_refwd(s, q);
@@ -90,10 +92,14 @@ std::string base_subject(std::string_view decoded) {
                 p = r;
                 continue;
             }
-            std::size_t b = match_blob(s, p);
-            if (b != npos && b < s.size()) {  // only if a non-empty base remains
-                p = b;
-                continue;
+            // (4) blobs are removed while a non-empty base remains; (3) would
+            // fail again at the same place, so strip the whole run at once.
+            if (last_blob != npos) {
+                std::size_t np = q < s.size() ? q : last_blob;
+                if (np > p) {
+                    p = np;
+                    continue;
+                }
             }
             break;
         }

@@ -1,5 +1,7 @@
 #include "mime/encoded_word.h"
 
+#include <algorithm>
+
 #include "mime/charset.h"
 #include "mime/header.h"
 #include "mime/transfer_decode.h"
@@ -14,11 +16,39 @@ struct EncodedWord {
     std::size_t length = 0;  // of the whole "=?...?=" token
 };
 
+// Finds "next occurrence at or after `from`" with a cached answer, so that
+// scanning many "=?" candidates stays linear in the input.
+class NextFinder {
+public:
+    NextFinder(std::string_view s, bool whitespace) : s_(s), ws_(whitespace) {}
+    std::size_t at_or_after(std::size_t from) {
+        if (valid_ && (cached_ == std::string_view::npos || cached_ >= from) && from >= last_from_)
+            return cached_;
+        last_from_ = from;
+        valid_ = true;
+        if (ws_) {
+            cached_ = s_.find_first_of(" \t\r\n", from);
+        } else {
+            cached_ = s_.find("?=", from);
+        }
+        return cached_;
+    }
+
+private:
+    std::string_view s_;
+    bool ws_;
+    bool valid_ = false;
+    std::size_t last_from_ = 0;
+    std::size_t cached_ = std::string_view::npos;
+};
+
 // Parses an encoded word at s[i] (which is '=' followed by '?').
-bool parse_encoded_word(std::string_view s, std::size_t i, EncodedWord& w) {
+bool parse_encoded_word(std::string_view s, std::size_t i, EncodedWord& w, NextFinder& next_end,
+                        NextFinder& next_ws) {
     std::size_t p = i + 2;
-    std::size_t q = s.find('?', p);
-    if (q == std::string_view::npos || q == p || q - p > 75) return false;
+    std::size_t limit = std::min(s.size(), p + 76);
+    std::size_t q = s.substr(0, limit).find('?', p);
+    if (q == std::string_view::npos || q == p) return false;
     w.charset = s.substr(p, q - p);
     for (char c : w.charset)
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=') return false;
@@ -31,11 +61,11 @@ bool parse_encoded_word(std::string_view s, std::size_t i, EncodedWord& w) {
     else
         return false;
     std::size_t t = q + 3;
-    std::size_t end = s.find("?=", t);
+    std::size_t end = next_end.at_or_after(t);
     if (end == std::string_view::npos) return false;
+    std::size_t ws = next_ws.at_or_after(t);
+    if (ws != std::string_view::npos && ws < end) return false;  // no whitespace inside
     w.text = s.substr(t, end - t);
-    for (char c : w.text)
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return false;
     w.length = end + 2 - i;
     return true;
 }
@@ -65,12 +95,13 @@ std::string decode_encoded_words(std::string_view s) {
         last_was_word = false;
     };
 
+    NextFinder next_end(s, false), next_ws(s, true);
     std::size_t i = 0;
     while (i + 1 < s.size()) {
         std::size_t pos = s.find("=?", i);
         if (pos == std::string_view::npos) break;
         EncodedWord w;
-        if (!parse_encoded_word(s, pos, w)) {
+        if (!parse_encoded_word(s, pos, w, next_end, next_ws)) {
             i = pos + 1;
             continue;
         }

@@ -226,7 +226,7 @@ std::optional<ParsedMessage> deserialize(std::string_view bytes) {
     Reader r(bytes.substr(4));
     ParsedMessage msg;
     msg.size = r.u();
-    uint64_t ne = r.count(16);
+    uint64_t ne = r.count(11);  // smallest envelope: 11 bytes
     msg.envelopes.resize(ne);
     for (auto& e : msg.envelopes) {
         if (!r.ok()) break;
@@ -251,7 +251,7 @@ std::optional<ParsedMessage> deserialize(std::string_view bytes) {
             e.parsed_date = dt;
         }
     }
-    uint64_t np = r.count(20);
+    uint64_t np = r.count(17);  // smallest part: 17 bytes
     if (!r.ok() || np == 0 || np > 1000000) return std::nullopt;
     msg.parts.resize(np);
     for (uint64_t k = 0; k < np && r.ok(); ++k) {

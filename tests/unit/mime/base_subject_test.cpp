@@ -20,3 +20,12 @@ TEST(BaseSubject, Rfc5256Rules) {
     EXPECT_EQ(base_subject("Rechnung"), "Rechnung");
     EXPECT_EQ(base_subject("Réponse: x"), "Réponse: x");
 }
+
+TEST(BaseSubject, BlobRunsAndLongInputStayLinear) {
+    EXPECT_EQ(base_subject("[a] [b] text"), "text");
+    EXPECT_EQ(base_subject("[a][b]"), "[b]");
+    std::string many;
+    for (int i = 0; i < 100000; ++i) many += "[x]";
+    EXPECT_EQ(base_subject(many + " end"), "end");
+    EXPECT_EQ(base_subject(many), "[x]");
+}

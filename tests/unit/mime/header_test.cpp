@@ -93,3 +93,13 @@ TEST(Charset, RawHeaderBytesBecomeUtf8) {
     EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));  // surrogate
     EXPECT_FALSE(is_valid_utf8("\xC0\x80"));      // overlong
 }
+
+TEST(EncodedWords, ManyUnterminatedCandidatesStayLinear) {
+    std::string s;
+    for (int i = 0; i < 100000; ++i) s += "=?a?q?x";
+    EXPECT_EQ(decode_encoded_words(s), s);
+    std::string t;
+    for (int i = 0; i < 50000; ++i) t += "=?a?q?x ";
+    t += "?=";
+    EXPECT_EQ(decode_encoded_words(t), t);
+}

@@ -289,3 +289,28 @@ TEST(MessageParser, BoundaryPrefixInsideLineIsNotABoundary) {
     EXPECT_EQ(body(m, pm.parts[1]), "--abc\r\nx --ab");
     EXPECT_EQ(pm.parts[1].lines, 2u);
 }
+
+TEST(MessageParser, SectionsOfASinglePartMessage) {
+    std::string m = "Subject: s\r\n\r\nbody\r\n";
+    auto pm = parse_message(m);
+    EXPECT_EQ(pm.find_section({1}), 0u);  // RFC 9051 6.4.5: part 1 of a non-multipart message
+    EXPECT_EQ(pm.find_section({2}), kNoIndex);
+    EXPECT_EQ(pm.find_section({1, 1}), kNoIndex);
+    EXPECT_EQ(pm.find_section({0}), kNoIndex);
+}
+
+TEST(MessageParser, EnvelopeRawValuesAndDefaults) {
+    std::string m =
+        "From: a@b\r\nSender:\r\nReply-To: <r@b>\r\nIn-Reply-To: <x@y>\r\n <z@w>\r\n"
+        "Subject: first\r\nSubject: second\r\nDate: bogus\r\n\r\n";
+    auto pm = parse_message(m);
+    const Envelope& e = pm.envelope();
+    EXPECT_EQ(e.sender, e.from);  // present but empty: defaults to From
+    ASSERT_EQ(e.reply_to.size(), 1u);
+    EXPECT_EQ(e.reply_to[0].mailbox, "r");
+    EXPECT_EQ(e.in_reply_to, "<x@y> <z@w>");
+    EXPECT_EQ(e.subject, "first");
+    EXPECT_EQ(e.date, "bogus");
+    EXPECT_FALSE(e.parsed_date);
+    EXPECT_EQ(summarize(m).fields.sent_date, 0);
+}

@@ -75,3 +75,15 @@ TEST(Serialize, HugeCountsAreRejectedWithoutAllocating) {
     std::string s = std::string("PMS\x01", 4) + '\0' + std::string("\x80\x80\x80\x80\x80\x80\x80\x80\x40", 9);
     EXPECT_FALSE(deserialize(s));
 }
+
+TEST(Serialize, ManyEmptyEnvelopesAndPartsRoundTrip) {
+    // A digest of empty messages: envelopes and parts at their smallest encodings.
+    std::string m = "Content-Type: multipart/digest; boundary=d\r\n\r\n";
+    for (int i = 0; i < 500; ++i) m += "--d\r\n\r\n";
+    m += "--d--";
+    auto pm = parse_message(m);
+    EXPECT_EQ(pm.envelopes.size(), 501u);
+    auto back = deserialize(serialize(pm));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, pm);
+}
