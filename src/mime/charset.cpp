@@ -82,6 +82,10 @@ std::size_t utf8_seq_len(std::string_view s, std::size_t i) {
     return n;
 }
 
+bool istarts_with(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
 bool is_ascii(std::string_view s) {
     for (unsigned char c : s)
         if (c >= 0x80) return false;
@@ -145,9 +149,13 @@ std::string to_utf8(std::string_view bytes, std::string_view charset_in) {
     if (iequals(cs, "iso-8859-1") || iequals(cs, "latin1") || iequals(cs, "iso_8859-1"))
         return latin1_to_utf8(bytes, false);
     if (iequals(cs, "windows-1252") || iequals(cs, "cp1252")) return latin1_to_utf8(bytes, true);
-    if (is_ascii(bytes) && !iequals(cs, "utf-7") && !iequals(cs, "utf-16") &&
-        !iequals(cs, "utf-16be") && !iequals(cs, "utf-16le") && !iequals(cs, "utf-32") &&
-        !iequals(cs, "iso-2022-jp") && !iequals(cs, "hz-gb-2312"))
+    // ASCII bytes mean the same in every ASCII-compatible charset; the
+    // 7-bit stateful and wide encodings (ISO-2022-*, UTF-7, HZ, UTF-16/32,
+    // UCS-2/4) still need ICU.
+    if (is_ascii(bytes) && !istarts_with(cs, "iso-2022") && !istarts_with(cs, "utf-") &&
+        !istarts_with(cs, "utf7") && !istarts_with(cs, "utf1") && !istarts_with(cs, "utf3") &&
+        !istarts_with(cs, "ucs") && !istarts_with(cs, "hz") && !istarts_with(cs, "unicode") &&
+        !istarts_with(cs, "csiso2022"))
         return std::string(bytes);
 
     std::string name(cs.substr(0, 64));

@@ -103,3 +103,10 @@ TEST(EncodedWords, ManyUnterminatedCandidatesStayLinear) {
     t += "?=";
     EXPECT_EQ(decode_encoded_words(t), t);
 }
+
+TEST(Charset, SevenBitStatefulCharsetsGoThroughIcu) {
+    // ISO-2022-JP "日本" (ESC $ B F| K\ ESC ( B) is pure ASCII bytes.
+    EXPECT_EQ(to_utf8("\x1b$BF|K\\\x1b(B", "ISO-2022-JP"), "\xE6\x97\xA5\xE6\x9C\xAC");
+    EXPECT_EQ(to_utf8("plain", "koi8-r"), "plain");
+    EXPECT_EQ(to_utf8("x", "utf-16be"), "\xEF\xBF\xBD");  // odd byte count: replacement
+}
