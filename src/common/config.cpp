@@ -17,35 +17,46 @@ namespace postamt {
 
 std::string_view protocol_name(Protocol p) {
     switch (p) {
-        case Protocol::smtp: return "smtp";
-        case Protocol::submission: return "submission";
-        case Protocol::imap: return "imap";
-        case Protocol::pop3: return "pop3";
-        case Protocol::http: return "http";
+        case Protocol::smtp:
+            return "smtp";
+        case Protocol::submission:
+            return "submission";
+        case Protocol::imap:
+            return "imap";
+        case Protocol::pop3:
+            return "pop3";
+        case Protocol::http:
+            return "http";
     }
     return "?";
 }
 
 std::string_view tls_mode_name(TlsMode m) {
     switch (m) {
-        case TlsMode::none: return "none";
-        case TlsMode::starttls: return "starttls";
-        case TlsMode::implicit: return "implicit";
+        case TlsMode::none:
+            return "none";
+        case TlsMode::starttls:
+            return "starttls";
+        case TlsMode::implicit:
+            return "implicit";
     }
     return "?";
 }
 
 std::string_view tls_version_name(TlsVersion v) {
     switch (v) {
-        case TlsVersion::tls1_2: return "1.2";
-        case TlsVersion::tls1_3: return "1.3";
+        case TlsVersion::tls1_2:
+            return "1.2";
+        case TlsVersion::tls1_3:
+            return "1.3";
     }
     return "?";
 }
 
 std::string_view store_backend_name(StoreBackend b) {
     switch (b) {
-        case StoreBackend::sqlite: return "sqlite";
+        case StoreBackend::sqlite:
+            return "sqlite";
     }
     return "?";
 }

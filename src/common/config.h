@@ -33,7 +33,7 @@ std::string machine_hostname();
 struct ServerConfig {
     std::string hostname = machine_hostname();  // lower-case; EHLO, greetings, self-signed cert
     std::string data_dir = "/var/lib/postamt";
-    std::string default_domain;          // empty: logins need a full address
+    std::string default_domain;           // empty: logins need a full address
     std::string run_as_user = "postamt";  // empty: keep the current user
     bool operator==(const ServerConfig&) const = default;
 };
@@ -61,7 +61,7 @@ struct TlsConfig {
 // One [[listener]]. Both 0.0.0.0 and :: on the same port is the normal
 // dual-stack case: the listener code must set IPV6_V6ONLY on the v6 socket.
 struct ListenerConfig {
-    std::string name;                    // unique; used in logs and metrics
+    std::string name;  // unique; used in logs and metrics
     Protocol protocol = Protocol::imap;
     std::vector<std::string> addresses;  // TOML key "address"; IP literals
     std::uint16_t port = 0;              // never 0 after parsing

@@ -3,13 +3,13 @@
 // config_key_paths() all use the same list. toml++ is included here only.
 #include <arpa/inet.h>
 #include <fmt/core.h>
+#include <toml++/toml.h>
 
+#include <algorithm>
 #include <array>
-#include <cmath>
 #include <limits>
 #include <optional>
 #include <span>
-#include <toml++/toml.h>
 
 #include "common/config.h"
 #include "common/text.h"
@@ -26,15 +26,37 @@ constexpr std::int64_t kDay = 86400;
 // ---------------------------------------------------------------- messages
 
 struct Ctx {
+    struct Problem {
+        std::uint32_t line;  // 0: no position (reported last)
+        std::uint32_t column;
+        std::string text;
+    };
     std::string source;
-    std::vector<std::string> errors;
+    std::vector<Problem> problems;
 
     void add(const toml::source_region& where, const std::string& msg) {
         if (where.begin)
-            errors.push_back(
-                fmt::format("{}:{}:{}: {}", source, where.begin.line, where.begin.column, msg));
+            problems.push_back(
+                {where.begin.line, where.begin.column,
+                 fmt::format("{}:{}:{}: {}", source, where.begin.line, where.begin.column, msg)});
         else
-            errors.push_back(fmt::format("{}: {}", source, msg));
+            problems.push_back({0, 0, fmt::format("{}: {}", source, msg)});
+    }
+
+    // toml++ tables iterate in key order; admins read top to bottom.
+    std::string joined() {
+        std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+            auto key = [](const Problem& p) {
+                return std::pair(p.line == 0 ? UINT32_MAX : p.line, p.column);
+            };
+            return key(a) < key(b);
+        });
+        std::string out;
+        for (const auto& p : problems) {
+            if (!out.empty()) out += '\n';
+            out += p.text;
+        }
+        return out;
     }
 };
 
@@ -62,18 +84,52 @@ std::string quote_value(std::string_view s) {
     return out;
 }
 
+// Control bytes as \xNN so a message stays on one line.
+std::string escape_controls(std::string_view s) {
+    std::string out;
+    for (unsigned char ch : s) {
+        if (ch < 0x20 || ch == 0x7f)
+            out += fmt::format("\\x{:02x}", static_cast<unsigned>(ch));
+        else
+            out += static_cast<char>(ch);
+    }
+    return out;
+}
+
+// A key as written, safe to put in a one-line message: TOML allows any
+// characters in quoted keys, including newlines.
+std::string show_key(std::string_view k) {
+    bool plain = k.size() <= 64 && !k.empty();
+    for (unsigned char ch : k) plain = plain && ch > 0x20 && ch < 0x7f && ch != '\'' && ch != '"';
+    return plain ? std::string(k) : quote_value(k);
+}
+
 std::string describe(const toml::node& n) {
     switch (n.type()) {
-        case toml::node_type::string: return quote_value(n.as_string()->get());
-        case toml::node_type::integer: return std::to_string(n.as_integer()->get());
-        case toml::node_type::floating_point: return fmt::format("{}", n.as_floating_point()->get());
-        case toml::node_type::boolean: return n.as_boolean()->get() ? "true" : "false";
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
-        case toml::node_type::none: break;
+        case toml::node_type::string:
+            return quote_value(n.as_string()->get());
+        case toml::node_type::integer:
+            return std::to_string(n.as_integer()->get());
+        case toml::node_type::floating_point: {
+            std::string f = fmt::format("{}", n.as_floating_point()->get());
+            // fmt prints 143.0 as "143"; show that it was a float.
+            if (f.find_first_not_of("-0123456789") == std::string::npos) f += ".0";
+            return f;
+        }
+        case toml::node_type::boolean:
+            return n.as_boolean()->get() ? "true" : "false";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
+        case toml::node_type::none:
+            break;
     }
     return "nothing";
 }
@@ -103,8 +159,8 @@ void read_bool(Ctx& c, const toml::node& n, const std::string& path, bool& out) 
         out = b->get();
         return;
     }
-    c.add(n.source(), fmt::format("'{}' must be true or false (without quotes), got {}", path,
-                                  describe(n)));
+    c.add(n.source(),
+          fmt::format("'{}' must be true or false (without quotes), got {}", path, describe(n)));
 }
 
 template <class T>
@@ -189,9 +245,8 @@ bool has_control_chars(std::string_view s) {
 
 void read_path(Ctx& c, const toml::node& n, const std::string& path, std::string& out,
                bool may_be_empty) {
-    std::string v;
     if (!n.is_string()) return read_string(c, n, path, out);
-    v = n.as_string()->get();
+    std::string v = n.as_string()->get();
     if (v.empty() && !may_be_empty) {
         c.add(n.source(), fmt::format("'{}' must not be empty", path));
     } else if (has_control_chars(v)) {
@@ -224,6 +279,7 @@ void read_domain(Ctx& c, const toml::node& n, const std::string& path, std::stri
     if (!n.is_string()) return read_string(c, n, path, out);
     std::string v = text::to_lower(n.as_string()->get());
     if ((v.empty() && may_be_empty) || valid_hostname(v)) {
+        if (!v.empty() && v.back() == '.') v.pop_back();  // "example.com." is absolute DNS syntax
         out = std::move(v);
         return;
     }
@@ -244,12 +300,6 @@ template <class Target>
 struct Field {
     std::string_view name;
     void (*read)(Ctx&, const toml::node&, const std::string& path, Target&);
-};
-
-template <class Target>
-struct Section {
-    std::string_view name;
-    std::span<const Field<Target>> fields;
 };
 
 // Closest known key for a typo; empty if nothing is close enough.
@@ -277,8 +327,8 @@ void report_unknown(Ctx& c, const toml::key& k, const toml::node& v, std::string
                     std::span<const Field<Target>> fields) {
     std::vector<std::string_view> known;
     for (const auto& f : fields) known.push_back(f.name);
-    std::string full = table_path.empty() ? std::string(k.str())
-                                          : fmt::format("{}.{}", table_path, k.str());
+    std::string full = table_path.empty() ? show_key(k.str())
+                                          : fmt::format("{}.{}", table_path, show_key(k.str()));
     std::string hint;
     // Right key, wrong section: hostname at the top, max_message_size under [server].
     std::string moved;
@@ -325,8 +375,8 @@ template <class Target>
 void read_section(Ctx& c, const toml::node& n, const std::string& path,
                   std::span<const Field<Target>> fields, Target& target) {
     if (auto t = n.as_table()) return read_table(c, *t, path, fields, target);
-    c.add(n.source(), fmt::format("'{}' must be a table (a [{}] section), got {}", path, path,
-                                  describe(n)));
+    c.add(n.source(),
+          fmt::format("'{}' must be a table (a [{}] section), got {}", path, path, describe(n)));
 }
 
 // Elements of an array of tables ([[listener]]).
@@ -352,18 +402,12 @@ void for_each_table(Ctx& c, const toml::node& n, const std::string& path, Fn&& f
 
 // ---- [server]
 constexpr Field<Config> kServer[] = {
-    {"hostname",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_domain(c, n, p, cfg.server.hostname, false);
-     }},
-    {"data_dir",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_path(c, n, p, cfg.server.data_dir, false);
-     }},
-    {"default_domain",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_domain(c, n, p, cfg.server.default_domain, true);
-     }},
+    {"hostname", [](Ctx& c, const toml::node& n, const std::string& p,
+                    Config& cfg) { read_domain(c, n, p, cfg.server.hostname, false); }},
+    {"data_dir", [](Ctx& c, const toml::node& n, const std::string& p,
+                    Config& cfg) { read_path(c, n, p, cfg.server.data_dir, false); }},
+    {"default_domain", [](Ctx& c, const toml::node& n, const std::string& p,
+                          Config& cfg) { read_domain(c, n, p, cfg.server.default_domain, true); }},
     {"run_as_user",
      [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
          if (!n.is_string()) return read_string(c, n, p, cfg.server.run_as_user);
@@ -390,37 +434,25 @@ constexpr std::array<EnumName<log::Level>, 6> kLevels{{{"trace", log::Level::tra
                                                        {"error", log::Level::error},
                                                        {"off", log::Level::off}}};
 constexpr Field<Config> kLog[] = {
-    {"level",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_enum(c, n, p, kLevels, cfg.log.level);
-     }},
-    {"file",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_path(c, n, p, cfg.log.file, true);
-     }},
+    {"level", [](Ctx& c, const toml::node& n, const std::string& p,
+                 Config& cfg) { read_enum(c, n, p, kLevels, cfg.log.level); }},
+    {"file", [](Ctx& c, const toml::node& n, const std::string& p,
+                Config& cfg) { read_path(c, n, p, cfg.log.file, true); }},
 };
 
 // ---- [tls], [[tls.certificate]]
 constexpr Field<TlsCertificate> kCertificate[] = {
-    {"cert",
-     [](Ctx& c, const toml::node& n, const std::string& p, TlsCertificate& t) {
-         read_path(c, n, p, t.cert, false);
-     }},
-    {"key",
-     [](Ctx& c, const toml::node& n, const std::string& p, TlsCertificate& t) {
-         read_path(c, n, p, t.key, false);
-     }},
+    {"cert", [](Ctx& c, const toml::node& n, const std::string& p,
+                TlsCertificate& t) { read_path(c, n, p, t.cert, false); }},
+    {"key", [](Ctx& c, const toml::node& n, const std::string& p,
+               TlsCertificate& t) { read_path(c, n, p, t.key, false); }},
 };
 
 constexpr Field<Config> kTls[] = {
-    {"cert",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_path(c, n, p, cfg.tls.cert, true);
-     }},
-    {"key",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_path(c, n, p, cfg.tls.key, true);
-     }},
+    {"cert", [](Ctx& c, const toml::node& n, const std::string& p,
+                Config& cfg) { read_path(c, n, p, cfg.tls.cert, true); }},
+    {"key", [](Ctx& c, const toml::node& n, const std::string& p,
+               Config& cfg) { read_path(c, n, p, cfg.tls.key, true); }},
     {"min_version",
      [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
          // min_version = 1.3 (a float) is an easy slip; accept it.
@@ -569,9 +601,9 @@ constexpr Field<RawListener> kListener[] = {
     {"port",
      [](Ctx& c, const toml::node& n, const std::string& p, RawListener& l) {
          std::uint16_t port = 0;
-         std::size_t before = c.errors.size();
+         std::size_t before = c.problems.size();
          read_int(c, n, p, 1, 65535, port);
-         if (c.errors.size() == before)
+         if (c.problems.size() == before)
              l.port = port;
          else
              l.broken = true;
@@ -586,10 +618,8 @@ constexpr Field<RawListener> kListener[] = {
          else
              l.broken = true;
      }},
-    {"proxy_protocol",
-     [](Ctx& c, const toml::node& n, const std::string& p, RawListener& l) {
-         read_bool(c, n, p, l.proxy_protocol);
-     }},
+    {"proxy_protocol", [](Ctx& c, const toml::node& n, const std::string& p,
+                          RawListener& l) { read_bool(c, n, p, l.proxy_protocol); }},
 };
 
 // Where key `k` of table `t` is, or the table itself when `k` is absent.
@@ -601,11 +631,16 @@ toml::source_region source_of(const toml::table& t, std::string_view k) {
 std::uint16_t default_port(Protocol p, TlsMode tls) {
     bool implicit = tls == TlsMode::implicit;
     switch (p) {
-        case Protocol::smtp: return 25;
-        case Protocol::submission: return implicit ? 465 : 587;
-        case Protocol::imap: return implicit ? 993 : 143;
-        case Protocol::pop3: return implicit ? 995 : 110;
-        case Protocol::http: return implicit ? 8443 : 8080;
+        case Protocol::smtp:
+            return 25;
+        case Protocol::submission:
+            return implicit ? 465 : 587;
+        case Protocol::imap:
+            return implicit ? 993 : 143;
+        case Protocol::pop3:
+            return implicit ? 995 : 110;
+        case Protocol::http:
+            return implicit ? 8443 : 8080;
     }
     return 0;
 }
@@ -681,8 +716,9 @@ std::string canonical_ip(const std::string& s) {
 void read_listeners(Ctx& c, const toml::node& n, Config& cfg) {
     cfg.listeners.clear();
     if (auto arr = n.as_array(); arr && arr->empty()) {
-        c.add(n.source(), "'listener' is empty; remove it to get the default listeners or add "
-                          "[[listener]] sections");
+        c.add(n.source(),
+              "'listener' is empty; remove it to get the default listeners or add "
+              "[[listener]] sections");
         return;
     }
     struct Seen {
@@ -691,38 +727,40 @@ void read_listeners(Ctx& c, const toml::node& n, Config& cfg) {
     };
     std::vector<Seen> seen;
     std::vector<std::pair<std::string, std::string>> binds;  // "ip:port" -> path
-    for_each_table(c, n, "listener", [&](const toml::table& t, const std::string& path,
-                                         std::size_t) {
-        RawListener raw;
-        read_table<RawListener>(c, t, path, kListener, raw);
-        auto l = finish_listener(c, t, path, raw);
-        if (!l) return;
-        for (const auto& s : seen) {
-            if (s.name == l->name) {
-                c.add(source_of(t, "name"),
-                      fmt::format("'{}.name' \"{}\" is already used by {}; listener names must be "
-                                  "unique",
-                                  path, l->name, s.path));
-                return;
-            }
-        }
-        seen.push_back({l->name, path});
-        for (const auto& a : l->addresses) {
-            std::string bind = fmt::format("{}:{}", canonical_ip(a), l->port);
-            for (const auto& [b, other] : binds) {
-                if (b == bind) {
-                    c.add(t.source(), fmt::format("'{}' ('{}') and {} both listen on {}; change "
-                                                  "the port or address of one of them",
-                                                  path, l->name, other, bind));
+    for_each_table(
+        c, n, "listener", [&](const toml::table& t, const std::string& path, std::size_t) {
+            RawListener raw;
+            read_table<RawListener>(c, t, path, kListener, raw);
+            auto l = finish_listener(c, t, path, raw);
+            if (!l) return;
+            for (const auto& s : seen) {
+                if (s.name == l->name) {
+                    c.add(source_of(t, "name"),
+                          fmt::format(
+                              "'{}.name' \"{}\" is already used by {}; listener names must be "
+                              "unique",
+                              path, l->name, s.path));
                     return;
                 }
             }
-        }
-        for (const auto& a : l->addresses)
-            binds.emplace_back(fmt::format("{}:{}", canonical_ip(a), l->port),
-                               fmt::format("{} ('{}')", path, l->name));
-        cfg.listeners.push_back(std::move(*l));
-    });
+            seen.push_back({l->name, path});
+            for (const auto& a : l->addresses) {
+                std::string bind = fmt::format("{}:{}", canonical_ip(a), l->port);
+                for (const auto& [b, other] : binds) {
+                    if (b == bind) {
+                        c.add(t.source(),
+                              fmt::format("'{}' ('{}') and {} both listen on {}; change "
+                                          "the port or address of one of them",
+                                          path, l->name, other, bind));
+                        return;
+                    }
+                }
+            }
+            for (const auto& a : l->addresses)
+                binds.emplace_back(fmt::format("{}:{}", canonical_ip(a), l->port),
+                                   fmt::format("{} ('{}')", path, l->name));
+            cfg.listeners.push_back(std::move(*l));
+        });
 }
 
 // ---- [limits]
@@ -766,18 +804,14 @@ constexpr Field<Config> kLimits[] = {
      [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
          read_duration(c, n, p, seconds(1), seconds(7 * kDay), cfg.limits.pop3_idle_timeout);
      }},
-    {"max_errors",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_int(c, n, p, 1, 1000, cfg.limits.max_errors);
-     }},
+    {"max_errors", [](Ctx& c, const toml::node& n, const std::string& p,
+                      Config& cfg) { read_int(c, n, p, 1, 1000, cfg.limits.max_errors); }},
 };
 
 // ---- [auth]
 constexpr Field<Config> kAuth[] = {
-    {"hash_threads",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_int(c, n, p, 1, 256, cfg.auth.hash_threads);
-     }},
+    {"hash_threads", [](Ctx& c, const toml::node& n, const std::string& p,
+                        Config& cfg) { read_int(c, n, p, 1, 256, cfg.auth.hash_threads); }},
     {"argon2_ops_limit",
      [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
          // crypto_pwhash_argon2id_OPSLIMIT_MIN .. OPSLIMIT_MAX
@@ -818,10 +852,8 @@ constexpr Field<Config> kStore[] = {
              {{"sqlite", StoreBackend::sqlite}}};
          read_enum(c, n, p, kBackends, cfg.store.backend);
      }},
-    {"reader_threads",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_int(c, n, p, 1, 256, cfg.store.reader_threads);
-     }},
+    {"reader_threads", [](Ctx& c, const toml::node& n, const std::string& p,
+                          Config& cfg) { read_int(c, n, p, 1, 256, cfg.store.reader_threads); }},
     {"segment_max_size",
      [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
          read_size(c, n, p, MiB, 64 * GiB, cfg.store.segment_max_size);
@@ -839,10 +871,8 @@ constexpr Field<Config> kSmtp[] = {
          // RFC 5321 4.5.3.1.8: servers must accept at least 100.
          read_int(c, n, p, 100, 100'000, cfg.smtp.max_recipients);
      }},
-    {"helo_required",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_bool(c, n, p, cfg.smtp.helo_required);
-     }},
+    {"helo_required", [](Ctx& c, const toml::node& n, const std::string& p,
+                         Config& cfg) { read_bool(c, n, p, cfg.smtp.helo_required); }},
     {"banner",
      [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
          if (!n.is_string()) return read_string(c, n, p, cfg.smtp.banner);
@@ -859,36 +889,22 @@ constexpr Field<Config> kSmtp[] = {
 };
 
 constexpr Field<Config> kTop[] = {
-    {"server",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_section<Config>(c, n, p, kServer, cfg);
-     }},
-    {"log",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_section<Config>(c, n, p, kLog, cfg);
-     }},
-    {"tls",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_section<Config>(c, n, p, kTls, cfg);
-     }},
+    {"server", [](Ctx& c, const toml::node& n, const std::string& p,
+                  Config& cfg) { read_section<Config>(c, n, p, kServer, cfg); }},
+    {"log", [](Ctx& c, const toml::node& n, const std::string& p,
+               Config& cfg) { read_section<Config>(c, n, p, kLog, cfg); }},
+    {"tls", [](Ctx& c, const toml::node& n, const std::string& p,
+               Config& cfg) { read_section<Config>(c, n, p, kTls, cfg); }},
     {"listener", [](Ctx& c, const toml::node& n, const std::string&,
                     Config& cfg) { read_listeners(c, n, cfg); }},
-    {"limits",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_section<Config>(c, n, p, kLimits, cfg);
-     }},
-    {"auth",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_section<Config>(c, n, p, kAuth, cfg);
-     }},
-    {"store",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_section<Config>(c, n, p, kStore, cfg);
-     }},
-    {"smtp",
-     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
-         read_section<Config>(c, n, p, kSmtp, cfg);
-     }},
+    {"limits", [](Ctx& c, const toml::node& n, const std::string& p,
+                  Config& cfg) { read_section<Config>(c, n, p, kLimits, cfg); }},
+    {"auth", [](Ctx& c, const toml::node& n, const std::string& p,
+                Config& cfg) { read_section<Config>(c, n, p, kAuth, cfg); }},
+    {"store", [](Ctx& c, const toml::node& n, const std::string& p,
+                 Config& cfg) { read_section<Config>(c, n, p, kStore, cfg); }},
+    {"smtp", [](Ctx& c, const toml::node& n, const std::string& p,
+                Config& cfg) { read_section<Config>(c, n, p, kSmtp, cfg); }},
 };
 
 template <class Target>
@@ -943,20 +959,14 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
     try {
         root = toml::parse(toml_text, source_name);
     } catch (const toml::parse_error& e) {
-        c.add(e.source(), fmt::format("TOML syntax error: {}", e.description()));
-        return make_error(Errc::invalid, c.errors.front());
+        // toml++ quotes the offending input, which may hold a newline.
+        c.add(e.source(), fmt::format("TOML syntax error: {}", escape_controls(e.description())));
+        return make_error(Errc::invalid, c.joined());
     }
     Config cfg;
     read_table<Config>(c, root, "", kTop, cfg);
     cross_check(c, root, cfg);
-    if (!c.errors.empty()) {
-        std::string msg;
-        for (const auto& e : c.errors) {
-            if (!msg.empty()) msg += '\n';
-            msg += e;
-        }
-        return make_error(Errc::invalid, std::move(msg));
-    }
+    if (!c.problems.empty()) return make_error(Errc::invalid, c.joined());
     return cfg;
 }
 

@@ -41,16 +41,17 @@ void check_data_dir(const std::string& dir, std::vector<std::string>& errs) {
     struct stat st {};
     if (::stat(dir.c_str(), &st) != 0) {
         if (errno != ENOENT) {
-            errs.push_back(fmt::format("server.data_dir '{}': cannot access ({})", dir,
-                                       errno_text(errno)));
+            errs.push_back(
+                fmt::format("server.data_dir '{}': cannot access ({})", dir, errno_text(errno)));
             return;
         }
         std::error_code ec;
         std::filesystem::create_directories(dir, ec);
         if (ec) {
-            errs.push_back(fmt::format("server.data_dir '{}': does not exist and cannot be created "
-                                       "({}); create it or choose another directory",
-                                       dir, ec.message()));
+            errs.push_back(
+                fmt::format("server.data_dir '{}': does not exist and cannot be created "
+                            "({}); create it or choose another directory",
+                            dir, ec.message()));
             return;
         }
         ::chmod(dir.c_str(), 0750);  // mail is private; best effort
@@ -59,13 +60,13 @@ void check_data_dir(const std::string& dir, std::vector<std::string>& errs) {
         return;
     }
     if (int e = probe_writable(dir); e != 0)
-        errs.push_back(fmt::format("server.data_dir '{}': not writable ({}); fix its owner or "
-                                   "permissions for the server's user",
-                                   dir, errno_text(e)));
+        errs.push_back(
+            fmt::format("server.data_dir '{}': not writable ({}); fix its owner or "
+                        "permissions for the server's user",
+                        dir, errno_text(e)));
 }
 
-void check_readable(std::string_view key, const std::string& path,
-                    std::vector<std::string>& errs) {
+void check_readable(std::string_view key, const std::string& path, std::vector<std::string>& errs) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         errs.push_back(fmt::format("{} '{}': not readable ({})", key, path, errno_text(errno)));

@@ -22,6 +22,29 @@ bool read_number(std::string_view s, std::size_t& i, std::uint64_t& out) {
     return i > start;
 }
 
+// Size units: b, k, m, g, t are 2^0, 2^10, 2^20, ... (binary, as admins
+// expect from "50M").
+std::optional<int> unit_shift(char c) {
+    constexpr std::string_view kLetters = "bkmgt";
+    std::size_t pos = kLetters.find(to_lower(c));
+    if (pos == std::string_view::npos) return std::nullopt;
+    return static_cast<int>(pos) * 10;
+}
+
+struct DurationUnit {
+    char letter;
+    std::uint64_t seconds;
+    int rank;  // larger units first in "1h30m"
+};
+constexpr DurationUnit kDurationUnits[] = {
+    {'s', 1, 0}, {'m', 60, 1}, {'h', 3600, 2}, {'d', 86400, 3}, {'w', 7 * 86400, 4}};
+
+const DurationUnit* find_duration_unit(char c) {
+    for (const auto& u : kDurationUnits)
+        if (u.letter == to_lower(c)) return &u;
+    return nullptr;
+}
+
 bool mul_overflows(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
     if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return true;
     out = a * b;
@@ -77,14 +100,9 @@ std::optional<std::uint64_t> parse_size(std::string_view s) {
     while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
     std::uint64_t mult = 1;
     if (!unit.empty()) {
-        switch (to_lower(unit.front())) {
-            case 'b': mult = 1; break;
-            case 'k': mult = 1ull << 10; break;
-            case 'm': mult = 1ull << 20; break;
-            case 'g': mult = 1ull << 30; break;
-            case 't': mult = 1ull << 40; break;
-            default: return std::nullopt;
-        }
+        auto shift = unit_shift(unit.front());
+        if (!shift) return std::nullopt;
+        mult = 1ull << *shift;
         std::string_view rest = unit.substr(1);
         bool is_byte_unit = to_lower(unit.front()) == 'b';
         if (is_byte_unit) {
@@ -105,7 +123,8 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view s) {
     std::uint64_t total = 0;
     int last_rank = 100;  // units must come in decreasing order: w d h m s
     // Largest duration representable in std::chrono::seconds (int64).
-    constexpr std::uint64_t kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    constexpr std::uint64_t kMax =
+        static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     while (i < s.size()) {
         std::uint64_t n = 0;
         if (!read_number(s, i, n)) return std::nullopt;
@@ -115,16 +134,10 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view s) {
             if (n > kMax) return std::nullopt;
             return std::chrono::seconds(static_cast<std::int64_t>(n));
         }
-        std::uint64_t mult = 0;
-        int rank = 0;
-        switch (to_lower(s[i])) {
-            case 's': mult = 1; rank = 0; break;
-            case 'm': mult = 60; rank = 1; break;
-            case 'h': mult = 3600; rank = 2; break;
-            case 'd': mult = 86400; rank = 3; break;
-            case 'w': mult = 7 * 86400; rank = 4; break;
-            default: return std::nullopt;
-        }
+        const DurationUnit* unit = find_duration_unit(s[i]);
+        if (!unit) return std::nullopt;
+        std::uint64_t mult = unit->seconds;
+        int rank = unit->rank;
         ++i;
         if (rank >= last_rank) return std::nullopt;
         last_rank = rank;
@@ -178,8 +191,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     for (std::size_t i = 1; i <= a.size(); ++i) {
         for (std::size_t j = 1; j <= b.size(); ++j) {
             bool same = to_lower(a[i - 1]) == to_lower(b[j - 1]);
-            std::size_t v = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1,
-                                      at(i - 1, j - 1) + (same ? 0 : 1)});
+            std::size_t v =
+                std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (same ? 0 : 1)});
             if (i > 1 && j > 1 && to_lower(a[i - 1]) == to_lower(b[j - 2]) &&
                 to_lower(a[i - 2]) == to_lower(b[j - 1]))
                 v = std::min(v, at(i - 2, j - 2) + 1);

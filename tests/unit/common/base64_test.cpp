@@ -10,8 +10,13 @@ using postamt::base64_encode;
 // RFC 4648 section 10 test vectors.
 TEST(Base64, Rfc4648Vectors) {
     const std::pair<const char*, const char*> v[] = {
-        {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
     };
     for (auto [plain, enc] : v) {
         EXPECT_EQ(base64_encode(plain), enc);

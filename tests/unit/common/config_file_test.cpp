@@ -19,12 +19,11 @@ namespace fs = std::filesystem;
 namespace {
 
 class TempDir : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         static int counter = 0;
-        dir_ = fs::temp_directory_path() /
-               ("postamt-config-test-" + std::to_string(::getpid()) + "-" +
-                std::to_string(counter++));
+        dir_ = fs::temp_directory_path() / ("postamt-config-test-" + std::to_string(::getpid()) +
+                                            "-" + std::to_string(counter++));
         fs::remove_all(dir_);
         fs::create_directories(dir_);
     }
@@ -63,8 +62,9 @@ TEST_F(LoadConfig, MissingFile) {
     auto r = load_config(path("nope.toml"));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::not_found);
-    EXPECT_THAT(r.error().message, HasSubstr(path("nope.toml") + ": cannot read the configuration "
-                                             "file: No such file or directory"));
+    EXPECT_THAT(r.error().message,
+                HasSubstr(path("nope.toml") + ": cannot read the configuration "
+                                              "file: No such file or directory"));
 }
 
 TEST_F(LoadConfig, DirectoryIsNotAFile) {
@@ -185,7 +185,8 @@ TEST_F(ValidateRuntime, CertAndKeyMustBeReadable) {
     auto st = validate_runtime(c);
     ASSERT_FALSE(st.ok());
     const std::string& m = st.error().message;
-    EXPECT_THAT(m, HasSubstr("tls.cert '" + c.tls.cert + "': not readable (No such file or "
+    EXPECT_THAT(m, HasSubstr("tls.cert '" + c.tls.cert +
+                             "': not readable (No such file or "
                              "directory)"));
     EXPECT_THAT(m, HasSubstr("tls.key '" + c.tls.key + "': the file is empty; expected PEM"));
     EXPECT_THAT(m, HasSubstr("tls.certificate[0].key '" + path("file/x.key") +
@@ -200,8 +201,8 @@ TEST_F(ValidateRuntime, CertDirectoryIsNotReadableAsFile) {
     c.tls.key = write("k.pem", "k");
     auto st = validate_runtime(c);
     ASSERT_FALSE(st.ok());
-    EXPECT_THAT(st.error().message, HasSubstr("tls.cert '" + dir_.string() +
-                                              "': not readable (Is a directory)"));
+    EXPECT_THAT(st.error().message,
+                HasSubstr("tls.cert '" + dir_.string() + "': not readable (Is a directory)"));
 }
 
 TEST_F(ValidateRuntime, LogFile) {

@@ -193,9 +193,12 @@ banner = "ready"
     ASSERT_EQ(c.tls.certificates.size(), 1u);
     EXPECT_EQ(c.tls.certificates[0], (TlsCertificate{"/etc/ssl/b.pem", "/etc/ssl/b.key"}));
     ASSERT_EQ(c.listeners.size(), 1u);
-    EXPECT_EQ(c.listeners[0],
-              (ListenerConfig{"imaps-proxied", Protocol::imap, {"192.0.2.1", "2001:db8::1"}, 10993,
-                              TlsMode::implicit, true}));
+    EXPECT_EQ(c.listeners[0], (ListenerConfig{"imaps-proxied",
+                                              Protocol::imap,
+                                              {"192.0.2.1", "2001:db8::1"},
+                                              10993,
+                                              TlsMode::implicit,
+                                              true}));
     EXPECT_EQ(c.limits.max_message_size, 100u << 20);
     EXPECT_EQ(c.limits.max_line_length, 64u << 10);
     EXPECT_EQ(c.limits.max_literal_size, 1u << 20);
@@ -296,7 +299,7 @@ TEST(ConfigTypeErrors, BadPorts) {
     EXPECT_THAT(errors_of(base + "port = 0"), HasSubstr("must be an integer 1-65535, got 0"));
     EXPECT_THAT(errors_of(base + "port = 65536"), HasSubstr("got 65536"));
     EXPECT_THAT(errors_of(base + "port = -25"), HasSubstr("got -25"));
-    EXPECT_THAT(errors_of(base + "port = 143.0"), HasSubstr("got 143"));
+    EXPECT_THAT(errors_of(base + "port = 143.0"), HasSubstr("got 143.0"));
     EXPECT_THAT(errors_of(base + "port = \"143\""), HasSubstr("got \"143\" (remove the quotes)"));
     EXPECT_EQ(parsed(base + "port = 65535").listeners[0].port, 65535);
     EXPECT_EQ(parsed(base + "port = 1").listeners[0].port, 1);
@@ -330,8 +333,11 @@ TEST(ConfigTypeErrors, Strings) {
     EXPECT_THAT(errors_of("server.hostname = \"mail_server!\""),
                 HasSubstr("'server.hostname' must be a domain name"));
     EXPECT_THAT(errors_of("server.hostname = \"\""), HasSubstr("'server.hostname' must be"));
+    EXPECT_THAT(errors_of("server.hostname = \".\""), HasSubstr("'server.hostname' must be"));
+    EXPECT_EQ(parsed("server.hostname = \"MX.example.org.\"").server.hostname, "mx.example.org");
     EXPECT_THAT(errors_of("server.hostname = \"-a.example\""), HasSubstr("'server.hostname'"));
-    EXPECT_THAT(errors_of("server.default_domain = \"b\xC3\xBC" "cher.example\""),
+    EXPECT_THAT(errors_of("server.default_domain = \"b\xC3\xBC"
+                          "cher.example\""),
                 HasSubstr("use the xn-- form"));
     EXPECT_EQ(parsed("server.default_domain = \"xn--bcher-kva.example\"").server.default_domain,
               "xn--bcher-kva.example");
@@ -377,14 +383,13 @@ TEST(ConfigSizes, BadSizes) {
 TEST(ConfigDurations, AcceptedForms) {
     EXPECT_EQ(parsed("limits.smtp_idle_timeout = \"90s\"").limits.smtp_idle_timeout, seconds(90));
     EXPECT_EQ(parsed("limits.smtp_idle_timeout = 90").limits.smtp_idle_timeout, seconds(90));
-    EXPECT_EQ(parsed("limits.smtp_idle_timeout = \"1m30s\"").limits.smtp_idle_timeout,
-              seconds(90));
+    EXPECT_EQ(parsed("limits.smtp_idle_timeout = \"1m30s\"").limits.smtp_idle_timeout, seconds(90));
     EXPECT_EQ(parsed("auth.cache_ttl = \"0s\"").auth.cache_ttl, seconds(0));
 }
 
 TEST(ConfigDurations, BadDurations) {
-    for (const char* v : {"\"5x\"", "\"1.5h\"", "-5", "\"0s\"", "\"8d\"", "\"5ms\"", "\"30m1h\"",
-                          "2.5", "false"}) {
+    for (const char* v :
+         {"\"5x\"", "\"1.5h\"", "-5", "\"0s\"", "\"8d\"", "\"5ms\"", "\"30m1h\"", "2.5", "false"}) {
         std::string err = errors_of(std::string("limits.imap_idle_timeout = ") + v);
         EXPECT_THAT(err, HasSubstr("'limits.imap_idle_timeout' must be a duration from 1s to 7d "
                                    "such as \"30s\", \"5m\", \"2h\", \"30d\" or a number of "
@@ -401,8 +406,9 @@ TEST(ConfigDurations, BadDurations) {
 
 TEST(ConfigUnknownKeys, NestedTypoSuggestsKey) {
     std::string err = errors_of("[limits]\nmax_mesage_size = \"10M\"\n");
-    EXPECT_EQ(err, "postamt.toml:2:1: unknown key 'limits.max_mesage_size' (did you mean "
-                   "'max_message_size'?)");
+    EXPECT_EQ(err,
+              "postamt.toml:2:1: unknown key 'limits.max_mesage_size' (did you mean "
+              "'max_message_size'?)");
 }
 
 TEST(ConfigUnknownKeys, TopLevel) {
@@ -411,7 +417,8 @@ TEST(ConfigUnknownKeys, TopLevel) {
                           "auth, store, smtp)"));
     EXPECT_THAT(errors_of("[limit]\nmax_errors = 3"),
                 HasSubstr("unknown key 'limit' (did you mean 'limits'?)"));
-    EXPECT_THAT(errors_of("lgo.level = \"info\""), HasSubstr("unknown key 'lgo' (did you mean 'log'?)"));
+    EXPECT_THAT(errors_of("lgo.level = \"info\""),
+                HasSubstr("unknown key 'lgo' (did you mean 'log'?)"));
     EXPECT_THAT(errors_of("[listeners]\nname = \"x\""),
                 HasSubstr("unknown key 'listeners' (did you mean 'listener'?)"));
 }
@@ -453,6 +460,13 @@ TEST(ConfigUnknownKeys, InlineTablesAndDottedKeysToo) {
                 HasSubstr("unknown key 'auth.hash_thread' (did you mean 'hash_threads'?)"));
 }
 
+TEST(ConfigUnknownKeys, StrangeKeysStayOnOneLine) {
+    std::string err = errors_of("\"a\\nb\" = 1\n[smtp]\n\"it's\" = 2\n");
+    EXPECT_EQ(line_count(err), 2u) << err;
+    EXPECT_THAT(err, HasSubstr("unknown key '\"a\\x0ab\"'"));
+    EXPECT_THAT(err, HasSubstr("unknown key 'smtp.\"it's\"'"));
+}
+
 TEST(ConfigUnknownKeys, SectionOfWrongType) {
     EXPECT_THAT(errors_of("limits = 5"),
                 HasSubstr("'limits' must be a table (a [limits] section), got 5"));
@@ -477,6 +491,30 @@ helo_required = "no"
     EXPECT_THAT(err, HasSubstr("postamt.toml:8:17: 'smtp.helo_required' must be true or false"));
 }
 
+TEST(ConfigErrors, ProblemsInFileOrder) {
+    // toml++ iterates keys alphabetically; messages must follow the file.
+    std::string err = errors_of(R"([smtp]
+max_recipients = 1
+[[listener]]
+protocol = "imaps"
+port = "993"
+[auth]
+block_duration = "forever"
+)");
+    auto lines = postamt::text::split(err, '\n');
+    ASSERT_EQ(lines.size(), 5u) << err;
+    EXPECT_THAT(std::string(lines[0]),
+                ::testing::StartsWith("postamt.toml:2:18: 'smtp.max_recipients'"));
+    EXPECT_THAT(std::string(lines[1]),
+                ::testing::StartsWith("postamt.toml:3:1: 'listener[0]' has no name"));
+    EXPECT_THAT(std::string(lines[2]),
+                ::testing::StartsWith("postamt.toml:4:12: 'listener[0].protocol'"));
+    EXPECT_THAT(std::string(lines[3]),
+                ::testing::StartsWith("postamt.toml:5:8: 'listener[0].port'"));
+    EXPECT_THAT(std::string(lines[4]),
+                ::testing::StartsWith("postamt.toml:7:18: 'auth.block_duration'"));
+}
+
 TEST(ConfigErrors, SourceNameIsUsed) {
     auto r = parse_config("log.level = 1", "/etc/postamt/postamt.toml");
     ASSERT_FALSE(r.ok());
@@ -490,6 +528,14 @@ TEST(ConfigSyntax, ErrorsCarryLineAndColumn) {
     EXPECT_THAT(err, ::testing::StartsWith("postamt.toml:3:"));
     EXPECT_THAT(err, HasSubstr("TOML syntax error: "));
     EXPECT_EQ(line_count(err), 1u);
+}
+
+// Found by fuzz_config: toml++ quotes the bad input, newline included.
+TEST(ConfigSyntax, MessageStaysOnOneLine) {
+    std::string err = errors_of("smtp.helo_required = fa\n");
+    EXPECT_EQ(line_count(err), 1u) << err;
+    EXPECT_THAT(err, ::testing::StartsWith("postamt.toml:1:"));
+    EXPECT_THAT(err, HasSubstr("saw 'fa\\x0a'"));
 }
 
 TEST(ConfigSyntax, DuplicateKey) {
@@ -548,8 +594,9 @@ name = "imap"
 protocol = "imap"
 port = 1143
 )");
-    EXPECT_EQ(err, "postamt.toml:5:8: 'listener[1].name' \"imap\" is already used by listener[0]; "
-                   "listener names must be unique");
+    EXPECT_EQ(err,
+              "postamt.toml:5:8: 'listener[1].name' \"imap\" is already used by listener[0]; "
+              "listener names must be unique");
 }
 
 TEST(ConfigListeners, DuplicateAddressAndPort) {
@@ -563,7 +610,8 @@ protocol = "pop3"
 port = 143
 address = ["0:0::0"]
 )");
-    EXPECT_THAT(err, HasSubstr("'listener[1]' ('b') and listener[0] ('a') both listen on [::]:143"));
+    EXPECT_THAT(err,
+                HasSubstr("'listener[1]' ('b') and listener[0] ('a') both listen on [::]:143"));
 }
 
 TEST(ConfigListeners, SamePortOnV4AndV6IsFine) {

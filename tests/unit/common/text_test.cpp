@@ -51,8 +51,8 @@ TEST(Text, ParseSize) {
     EXPECT_EQ(parse_size("16777216T"), std::nullopt);  // 2^64: overflow
     EXPECT_EQ(parse_size("18446744073709551615"), 18446744073709551615ull);
     EXPECT_EQ(parse_size("18446744073709551616"), std::nullopt);
-    for (const char* bad : {"", "M", "50X", "-1", "1.5G", "50MX", "50Bi", "5 0M", "50MiBs", "0x10",
-                            "+5", "50KBB"})
+    for (const char* bad :
+         {"", "M", "50X", "-1", "1.5G", "50MX", "50Bi", "5 0M", "50MiBs", "0x10", "+5", "50KBB"})
         EXPECT_EQ(parse_size(bad), std::nullopt) << bad;
 }
 
@@ -68,8 +68,8 @@ TEST(Text, ParseDuration) {
     EXPECT_EQ(parse_duration("0"), seconds(0));
     EXPECT_EQ(parse_duration("5M"), seconds(300));
     EXPECT_EQ(parse_duration(" 10s "), seconds(10));
-    for (const char* bad : {"", "s", "5x", "5ms", "-5s", "1.5h", "30m1h", "1m1m", "1m30",
-                            "5 m", "99999999999999999999s", "9223372036854775807m"})
+    for (const char* bad : {"", "s", "5x", "5ms", "-5s", "1.5h", "30m1h", "1m1m", "1m30", "5 m",
+                            "99999999999999999999s", "9223372036854775807m"})
         EXPECT_EQ(parse_duration(bad), std::nullopt) << bad;
     EXPECT_EQ(parse_duration("9223372036854775807"), seconds(9223372036854775807LL));
 }
