@@ -35,7 +35,7 @@ run_suite() {  # run_suite BUILD_DIR LABEL
   fi
 }
 
-build build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+build build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSTAMT_TESTS=ON
 run_suite build/release release
 
 if [ "$full" = 1 ]; then
