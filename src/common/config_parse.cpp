@@ -744,21 +744,23 @@ void read_listeners(Ctx& c, const toml::node& n, Config& cfg) {
                 }
             }
             seen.push_back({l->name, path});
+            std::size_t first_own = binds.size();
             for (const auto& a : l->addresses) {
                 std::string bind = fmt::format("{}:{}", canonical_ip(a), l->port);
-                for (const auto& [b, other] : binds) {
-                    if (b == bind) {
+                for (std::size_t b = 0; b < binds.size(); ++b) {
+                    if (binds[b].first != bind) continue;
+                    if (b >= first_own)
+                        c.add(source_of(t, "address"),
+                              fmt::format("'{}.address' lists {} twice", path, canonical_ip(a)));
+                    else
                         c.add(t.source(),
                               fmt::format("'{}' ('{}') and {} both listen on {}; change "
                                           "the port or address of one of them",
-                                          path, l->name, other, bind));
-                        return;
-                    }
+                                          path, l->name, binds[b].second, bind));
+                    return;
                 }
+                binds.emplace_back(bind, fmt::format("{} ('{}')", path, l->name));
             }
-            for (const auto& a : l->addresses)
-                binds.emplace_back(fmt::format("{}:{}", canonical_ip(a), l->port),
-                                   fmt::format("{} ('{}')", path, l->name));
             cfg.listeners.push_back(std::move(*l));
         });
 }

@@ -614,6 +614,12 @@ address = ["0:0::0"]
                 HasSubstr("'listener[1]' ('b') and listener[0] ('a') both listen on [::]:143"));
 }
 
+TEST(ConfigListeners, SameAddressTwiceInOneListener) {
+    EXPECT_THAT(errors_of("[[listener]]\nname = \"x\"\nprotocol = \"imap\"\n"
+                          "address = [\"::\", \"0::0\"]\n"),
+                HasSubstr("postamt.toml:4:11: 'listener[0].address' lists [::] twice"));
+}
+
 TEST(ConfigListeners, SamePortOnV4AndV6IsFine) {
     Config c = parsed(R"([[listener]]
 name = "a4"
