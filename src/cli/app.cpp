@@ -1,12 +1,208 @@
+// The `postamt` command line: CLI11 wiring only (the one translation unit
+// that includes CLI11, 7.5 s to compile). Each subcommand's work is in its
+// own file (commands.h).
 #include "cli/app.h"
 
-#include <cstdio>
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <functional>
+
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "common/log.h"
 
 namespace postamt::cli {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// Storage for every option and argument; CLI11 writes into it during parse.
+struct Args {
+    GlobalOptions global;
+    std::string domain, address, source, target, path, dir, mailbox, uid, size;
+    UserAddOptions user_add;
+    PasswordSource password;
+    bool yes = false;
+    int64_t messages = 0;
+};
+
+void add_password_options(CLI::App* cmd, PasswordSource& pw) {
+    auto* in = cmd->add_flag("--password-stdin", pw.from_stdin, "Read the password as one line from stdin");
+    auto* argv_opt = cmd->add_option_function<std::string>(
+        "--password-argv", [&pw](const std::string& v) { pw.from_argv = v; },
+        "UNSAFE: take the password from the command line (visible to other users in ps and in shell history)");
+    argv_opt->type_name("PASS");
+    in->excludes(argv_opt);
+}
+
+}  // namespace
 
 int run(int argc, char** argv) {
-    std::fprintf(stderr, "postamt: not yet wired\n");
-    return 2;
+    CLI::App app{"Postamt mail server (SMTP, IMAP, POP3) administration", "postamt"};
+    app.set_version_flag("--version", std::string("postamt ") + kVersion);
+    app.require_subcommand(1);
+    app.fallthrough();  // global options are accepted after the subcommand too
+
+    Args a;
+    std::function<int(Context&)> action;
+    auto does = [&action](std::function<int(Context&)> f) { return [&action, f] { action = f; }; };
+
+    app.add_option("-c,--config", a.global.config_path,
+                   std::string("Configuration file (default: $POSTAMT_CONFIG, else ") + kDefaultConfigPath +
+                       "; built-in defaults when that does not exist)")
+        ->type_name("PATH");
+    app.add_option("--data-dir", a.global.data_dir, "Use this data directory instead of server.data_dir")
+        ->type_name("DIR");
+
+    // check-config
+    app.add_subcommand("check-config", "Load the configuration and run the start-up checks")
+        ->callback(does([](Context& c) { return check_config(c); }));
+
+    // domain
+    auto* domain = app.add_subcommand("domain", "Manage mail domains");
+    domain->require_subcommand(1);
+    auto* d_add = domain->add_subcommand("add", "Add a domain");
+    d_add->add_option("domain", a.domain, "Domain name")->required();
+    d_add->callback(does([&a](Context& c) { domain_add(c, a.domain); return 0; }));
+    domain->add_subcommand("list", "List domains")->callback(does([](Context& c) { domain_list(c); return 0; }));
+    auto* d_rm = domain->add_subcommand("remove", "Remove a domain (refused while it has accounts)");
+    d_rm->add_option("domain", a.domain, "Domain name")->required();
+    d_rm->callback(does([&a](Context& c) { domain_remove(c, a.domain); return 0; }));
+
+    // user
+    auto* user = app.add_subcommand("user", "Manage accounts");
+    user->require_subcommand(1);
+    auto* u_add = user->add_subcommand("add", "Add an account (asks for the password twice)");
+    u_add->add_option("address", a.user_add.address, "local@domain (the domain must exist)")->required();
+    u_add->add_option("--quota", a.user_add.quota, "Storage quota, e.g. 500M, 2G, unlimited (default)")
+        ->type_name("SIZE");
+    u_add->add_option("--quota-messages", a.user_add.quota_messages, "Message count quota (0: unlimited)")
+        ->type_name("N");
+    add_password_options(u_add, a.user_add.password);
+    u_add->callback(does([&a](Context& c) { user_add(c, a.user_add); return 0; }));
+
+    auto* u_pw = user->add_subcommand("passwd", "Set an account's password");
+    u_pw->add_option("address", a.address, "local@domain")->required();
+    add_password_options(u_pw, a.password);
+    u_pw->callback(does([&a](Context& c) { user_passwd(c, a.address, a.password); return 0; }));
+
+    auto* u_list = user->add_subcommand("list", "List accounts with quota and usage");
+    u_list->add_option("domain", a.domain, "Only this domain");
+    u_list->callback(does([&a](Context& c) { user_list(c, a.domain); return 0; }));
+
+    auto* u_rm = user->add_subcommand("remove", "Remove an account and all its mail");
+    u_rm->add_option("address", a.address, "local@domain")->required();
+    u_rm->add_flag("-y,--yes", a.yes, "Do not ask for confirmation");
+    u_rm->callback(does([&a](Context& c) { user_remove(c, a.address, a.yes); return 0; }));
+
+    auto* u_quota = user->add_subcommand("quota", "Set an account's quota");
+    u_quota->add_option("address", a.address, "local@domain")->required();
+    u_quota->add_option("size", a.size, "Storage quota, e.g. 500M, 2G, or unlimited")->required();
+    auto* q_msgs = u_quota->add_option("--messages", a.messages, "Message count quota (0: unlimited)")->type_name("N");
+    u_quota->callback(does([&a, q_msgs](Context& c) {
+        user_quota(c, a.address, a.size, q_msgs->count() ? std::optional<int64_t>(a.messages) : std::nullopt);
+        return 0;
+    }));
+
+    // alias, resolve
+    auto* alias = app.add_subcommand("alias", "Manage aliases and catch-alls");
+    alias->require_subcommand(1);
+    auto* al_add = alias->add_subcommand("add", "Add an alias (source @domain is a catch-all)");
+    al_add->add_option("source", a.source, "local@domain or @domain")->required();
+    al_add->add_option("target", a.target, "Any address, local or remote")->required();
+    al_add->callback(does([&a](Context& c) { alias_add(c, a.source, a.target); return 0; }));
+    auto* al_list = alias->add_subcommand("list", "List aliases");
+    al_list->add_option("domain", a.domain, "Only aliases whose source is in this domain");
+    al_list->callback(does([&a](Context& c) { alias_list(c, a.domain); return 0; }));
+    auto* al_rm = alias->add_subcommand("remove", "Remove an alias (all its targets unless one is given)");
+    al_rm->add_option("source", a.source, "local@domain or @domain")->required();
+    al_rm->add_option("target", a.target, "Only this target");
+    al_rm->callback(does([&a](Context& c) { alias_remove(c, a.source, a.target); return 0; }));
+
+    auto* res = app.add_subcommand("resolve", "Show what an address delivers to");
+    res->add_option("address", a.address, "local@domain")->required();
+    res->callback(does([&a](Context& c) { resolve(c, a.address); return 0; }));
+
+    // mailbox, message
+    auto* mailbox = app.add_subcommand("mailbox", "Inspect mailboxes");
+    mailbox->require_subcommand(1);
+    auto* mb_list = mailbox->add_subcommand("list", "List an account's mailboxes");
+    mb_list->add_option("user", a.address, "local@domain")->required();
+    mb_list->callback(does([&a](Context& c) { mailbox_list(c, a.address); return 0; }));
+
+    auto* message = app.add_subcommand("message", "Inspect messages");
+    message->require_subcommand(1);
+    auto* m_cat = message->add_subcommand("cat", "Print a message's stored bytes exactly");
+    m_cat->add_option("user", a.address, "local@domain")->required();
+    m_cat->add_option("mailbox", a.mailbox, "Mailbox name, '/' separated (INBOX, Archive/2024)")->required();
+    m_cat->add_option("uid", a.uid, "Message UID")->required();
+    m_cat->callback(does([&a](Context& c) { message_cat(c, a.address, a.mailbox, a.uid); return 0; }));
+
+    // backup, restore
+    auto* bk = app.add_subcommand("backup", "Consistent online backup of the data directory");
+    bk->add_option("dir", a.dir, "Target directory (new or empty)")->required();
+    bk->callback(does([&a](Context& c) { backup(c, a.dir); return 0; }));
+    auto* rs = app.add_subcommand("restore", "Restore a backup into the (empty) data directory");
+    rs->add_option("backup-dir", a.dir, "Directory written by postamt backup")->required();
+    rs->callback(does([&a](Context& c) { restore(c, a.dir); return 0; }));
+
+    // import
+    auto* imp = app.add_subcommand("import", "Import mail from other servers");
+    imp->require_subcommand(1);
+    auto* imp_md = imp->add_subcommand("maildir", "Import a Dovecot Maildir++ into an existing account");
+    imp_md->add_option("path", a.path, "The maildir (its root is the INBOX)")->required();
+    imp_md->add_option("user", a.address, "local@domain")->required();
+    imp_md->callback(does([&a](Context& c) { import_maildir_cmd(c, a.path, a.address); return 0; }));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // Name an unknown command instead of CLI11's "A subcommand is required".
+        for (int i = 1; i < argc; ++i) {
+            std::string arg = argv[i];
+            if (arg == "-c" || arg == "--config" || arg == "--data-dir") {
+                ++i;
+                continue;
+            }
+            if (arg.empty() || arg[0] == '-') continue;
+            bool known = false;
+            for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; }))
+                if (sub->get_name() == arg) known = true;
+            if (!known) {
+                fmt::print(stderr, "postamt: unknown command '{}'; see postamt --help\n", arg);
+                return kExitUsage;
+            }
+            break;
+        }
+        int code = app.exit(e);  // prints help, version or the error
+        return code == 0 ? kExitOk : kExitUsage;
+    }
+    if (!action) {
+        fmt::print(stderr, "postamt: no command given; see postamt --help\n");
+        return kExitUsage;
+    }
+
+    log::Options lo;
+    lo.level = log::Level::warn;  // the commands report to the admin themselves
+    lo.async = false;
+    log::init(lo);
+    int rc = kExitFailed;
+    {
+        Context ctx(a.global);
+        try {
+            rc = action(ctx);
+            ctx.close_store();
+        } catch (const CliFailure& f) {
+            fmt::print(stderr, "postamt: {}\n", f.what());
+            rc = f.code();
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "postamt: unexpected error: {}\n", e.what());
+            rc = kExitFailed;
+        }
+    }
+    log::shutdown();
+    return rc;
 }
 
 }  // namespace postamt::cli

@@ -1,0 +1,120 @@
+#include "cli/context.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/text.h"
+
+namespace postamt::cli {
+
+void fail(const std::string& msg) { throw CliFailure(kExitFailed, msg); }
+void usage_error(const std::string& msg) { throw CliFailure(kExitUsage, msg); }
+void config_error(const std::string& msg) { throw CliFailure(kExitConfig, msg); }
+
+Context::Context(GlobalOptions opts) : opts_(std::move(opts)) {}
+
+Context::~Context() { close_store(); }
+
+const Config& Context::config() {
+    if (config_) return *config_;
+    std::string path = opts_.config_path;
+    bool chosen = !path.empty();
+    if (!chosen) {
+        const char* env = std::getenv("POSTAMT_CONFIG");
+        if (env && *env) {
+            path = env;
+            chosen = true;
+        } else {
+            path = kDefaultConfigPath;
+        }
+    }
+    std::error_code ec;
+    if (!chosen && !std::filesystem::exists(path, ec)) {
+        config_.emplace();  // built-in defaults
+    } else {
+        auto cfg = load_config(path);
+        if (!cfg.ok()) {
+            if (cfg.error().code == Errc::not_found) config_error("configuration file " + path + " does not exist");
+            config_error(cfg.error().message);
+        }
+        config_.emplace(std::move(cfg).value());
+        config_source_ = path;
+    }
+    if (!opts_.data_dir.empty()) config_->server.data_dir = opts_.data_dir;
+    return *config_;
+}
+
+const std::string& Context::config_source() {
+    config();
+    return config_source_;
+}
+
+const std::string& Context::data_dir() { return config().server.data_dir; }
+
+store::Store& Context::store(bool create) {
+    if (store_) return *store_;
+    const Config& cfg = config();
+    store::StoreOptions o;
+    o.data_dir = cfg.server.data_dir;
+    o.reader_threads = static_cast<int>(cfg.store.reader_threads ? cfg.store.reader_threads : 1);
+    o.segment_max_bytes = static_cast<int64_t>(cfg.store.segment_max_size);
+    o.create = create;
+    auto st = store::Store::open(o);
+    if (!st.ok()) {
+        if (st.error().code == Errc::not_found)
+            fail("cannot open the store: " + st.error().message +
+                 " (add a domain first, or pass --data-dir / set server.data_dir)");
+        fail("cannot open the store at " + o.data_dir + ": " + st.error().message);
+    }
+    store_ = std::move(st).value();
+    return *store_;
+}
+
+void Context::close_store() {
+    if (store_) store_->close();
+    store_.reset();
+}
+
+std::string normalize_address(std::string_view address) {
+    auto parts = store::split_address(address);
+    if (!parts) usage_error("invalid address '" + std::string(address) + "' (expected local@domain)");
+    return parts->first + "@" + parts->second;
+}
+
+std::string normalize_domain(std::string_view domain) {
+    std::string d = text::to_lower(text::trim(domain));
+    if (!d.empty() && d.back() == '.') d.pop_back();
+    bool ok = !d.empty() && d.size() <= 253 && d.front() != '.' && d.front() != '-';
+    for (std::size_t i = 0; ok && i < d.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(d[i]);
+        bool label_char = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c >= 0x80;
+        if (c == '.') {
+            if (d[i - 1] == '.' || d[i - 1] == '-' || (i + 1 < d.size() && d[i + 1] == '-')) ok = false;
+        } else if (!label_char) {
+            ok = false;
+        }
+    }
+    if (ok && d.back() == '-') ok = false;
+    if (!ok) usage_error("invalid domain name '" + std::string(domain) + "'");
+    // Validate once more the way the store will see it in addresses.
+    if (!store::split_address("postmaster@" + d)) usage_error("invalid domain name '" + std::string(domain) + "'");
+    return d;
+}
+
+int64_t parse_quota_size(std::string_view s) {
+    std::string_view t = text::trim(s);
+    if (text::iequals(t, "unlimited") || text::iequals(t, "none")) return 0;
+    auto v = text::parse_size(t);
+    if (!v || *v > static_cast<uint64_t>(INT64_MAX))
+        usage_error("invalid size '" + std::string(s) + "' (examples: 500M, 2G, 1048576, unlimited)");
+    return static_cast<int64_t>(*v);
+}
+
+store::Account find_account(store::Store& st, const std::string& address) {
+    auto acct = must(call<std::optional<store::Account>>([&](auto cb) { st.find_account(address, cb); }),
+                     "cannot look up " + address);
+    if (!acct) fail("no account " + address);
+    return *acct;
+}
+
+}  // namespace postamt::cli
