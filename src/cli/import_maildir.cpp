@@ -160,8 +160,8 @@ Result<std::vector<FolderPlan>> plan_import(const fs::path& root, std::vector<st
     return plans;
 }
 
-// The mailbox to import `plan` into, created or recreated so that it carries
-// the imported UIDVALIDITY.
+// The mailbox to import `plan` into, created or given the imported
+// UIDVALIDITY.
 Result<store::Mailbox> prepare_mailbox(store::Store& st, const store::Account& account, const FolderPlan& plan,
                                        std::vector<std::string>& warnings) {
     auto existing = call<std::optional<store::Mailbox>>([&](auto cb) { st.get_mailbox(account.id, plan.name, cb); });
@@ -171,20 +171,15 @@ Result<store::Mailbox> prepare_mailbox(store::Store& st, const store::Account& a
             [&](auto cb) { st.create_mailbox(account.id, plan.name, "", plan.uid_validity, cb); });
     store::Mailbox mb = **existing;
     if (plan.uid_validity == 0 || mb.uid_validity == plan.uid_validity) return mb;
-    if (mb.name == "INBOX") {
-        // The store cannot delete INBOX; it keeps its UIDVALIDITY and IMAP
-        // clients resynchronise it. POP3 UIDLs are kept (see below).
-        warnings.push_back(fmt::format(
-            "INBOX keeps UIDVALIDITY {} (imported: {}); IMAP clients will download INBOX again, POP3 UIDLs are kept",
-            mb.uid_validity, plan.uid_validity));
-        return mb;
-    }
-    auto del = call<Unit>([&](auto cb) { st.delete_mailbox(account.id, mb.name, cb); });
-    if (!del.ok())
-        return make_error(del.error().code, "cannot recreate " + mb.name + " with UIDVALIDITY " +
-                                                std::to_string(plan.uid_validity) + ": " + del.error().message);
-    return call<store::Mailbox>(
-        [&](auto cb) { st.create_mailbox(account.id, mb.name, mb.special_use, plan.uid_validity, cb); });
+    // Empty (checked by the caller): take the old server's UIDVALIDITY, so
+    // IMAP clients keep their caches (INBOX included).
+    auto set = call<Unit>([&](auto cb) { st.set_uid_validity(mb.id, plan.uid_validity, cb); });
+    if (!set.ok())
+        return make_error(set.error().code, "cannot give " + mb.name + " UIDVALIDITY " +
+                                                std::to_string(plan.uid_validity) + ": " + set.error().message);
+    mb.uid_validity = plan.uid_validity;
+    mb.uid_next = 1;
+    return mb;
 }
 
 }  // namespace
@@ -211,7 +206,7 @@ Result<MaildirImportSummary> import_maildir(store::Store& st, const store::Accou
                               fmt::format("mailbox {} of {} already holds {} messages; import only fills empty "
                                           "mailboxes (already imported?)",
                                           p.name, account.address(), it->second.messages));
-        bool keeps_uidvalidity = p.name == "INBOX" || p.uid_validity == 0;
+        bool keeps_uidvalidity = p.uid_validity == 0;
         if (keeps_uidvalidity && !p.messages.empty() && p.messages.front().uid != 0 &&
             p.messages.front().uid < it->second.uid_next)
             return make_error(Errc::conflict, fmt::format("mailbox {} already used UIDs up to {}; the imported UIDs "

@@ -248,6 +248,26 @@ void Store::set_uid_next(MailboxId mailbox, Uid uid_next, Callback<Unit> done) {
         std::move(done));
 }
 
+void Store::set_uid_validity(MailboxId mailbox, uint32_t uid_validity, Callback<Unit> done) {
+    impl_->write<Unit>(
+        [mailbox, uid_validity](WriteTx& tx) -> Result<Unit> {
+            auto mb = mailbox_by_id(tx.db, mailbox);
+            if (!mb) return make_error(Errc::not_found, "no such mailbox");
+            if (uid_validity == 0) return make_error(Errc::invalid, "UIDVALIDITY must not be 0");
+            if (mb->messages != 0) return make_error(Errc::conflict, "mailbox " + mb->name + " is not empty");
+            auto st = tx.db.prepare("UPDATE mailboxes SET uid_validity = ?, uid_next = 1, highest_modseq = ? WHERE id = ?");
+            ModSeq ms = next_modseq(tx.db, mb->account_id);
+            st->bind(1, uid_validity).bind(2, ms).bind(3, mailbox);
+            st->run();
+            auto tomb = tx.db.prepare("DELETE FROM tombstones WHERE mailbox_id = ?");
+            tomb->bind(1, mailbox);
+            tomb->run();
+            tx.touched(mailbox, ms);
+            return Unit{};
+        },
+        std::move(done));
+}
+
 void Store::set_acl(MailboxId mailbox, AclEntry entry, Callback<Unit> done) {
     impl_->write<Unit>(
         [mailbox, entry = std::move(entry)](WriteTx& tx) -> Result<Unit> {

@@ -207,6 +207,10 @@ public:
     void list_subscriptions(AccountId account, Callback<std::vector<std::string>> done);
     // Import: after delivering with explicit UIDs, move uid_next forward.
     void set_uid_next(MailboxId mailbox, Uid uid_next, Callback<Unit> done);
+    // Import: give an EMPTY mailbox (INBOX included) the UIDVALIDITY it had
+    // on the old server. UIDs restart at 1 and old tombstones go, since a new
+    // UIDVALIDITY tells clients to forget everything (RFC 9051 2.3.1.1).
+    void set_uid_validity(MailboxId mailbox, uint32_t uid_validity, Callback<Unit> done);
 
     // ---- ACL (RFC 4314) -----------------------------------------------------
     void set_acl(MailboxId mailbox, AclEntry entry, Callback<Unit> done);  // empty rights: delete

@@ -123,6 +123,7 @@ TEST_F(ImportTest, KeepsUidsFlagsKeywordsUidlsAndSubscriptions) {
     EXPECT_EQ(in[1].uid, 3u);
     EXPECT_EQ(in[2].uid, 5u);
     EXPECT_EQ(inbox.uid_next, 6u);
+    EXPECT_EQ(inbox.uid_validity, 1234567u) << "INBOX keeps the old server's UIDVALIDITY";
     EXPECT_EQ(in[0].flags.system, store::kSeen);
     EXPECT_TRUE(in[0].flags.keywords.empty());
     EXPECT_EQ(in[1].flags.system, store::kFlagged | store::kAnswered);
@@ -134,7 +135,7 @@ TEST_F(ImportTest, KeepsUidsFlagsKeywordsUidlsAndSubscriptions) {
     EXPECT_EQ(bytes(in[0]), crlf(message("one")));
     EXPECT_EQ(bytes(in[2]), crlf(message("five")));
     // POP3 UIDLs: the imported P value, else Dovecot's %08Xu%08Xv of the
-    // imported UIDVALIDITY (1234567 = 0x12D687), whatever INBOX got here.
+    // imported UIDVALIDITY (1234567 = 0x12D687).
     EXPECT_EQ(store::pop3_uidl(in[0], inbox.uid_validity), "000a");
     EXPECT_EQ(store::pop3_uidl(in[1], inbox.uid_validity), "000000030012D687");
     EXPECT_EQ(store::pop3_uidl(in[2], inbox.uid_validity), "000000050012D687");

@@ -403,3 +403,20 @@ TEST(Address, SplitAndNormalise) {
 
 }  // namespace
 }  // namespace postamt::store::testing
+
+namespace postamt::store::testing {
+namespace {
+
+TEST_F(StoreFixture, UidValidityOfAnEmptyMailboxCanBeImported) {
+    must(SYNC(Unit, store->set_uid_validity(inbox.id, 777, cb)));
+    auto mb = mailbox(bob.id, "INBOX");
+    EXPECT_EQ(mb.uid_validity, 777u);
+    EXPECT_EQ(mb.uid_next, 1u);
+    deliver_one(sample_message("a"), bob.id);
+    auto full = SYNC(Unit, store->set_uid_validity(inbox.id, 778, cb));
+    ASSERT_FALSE(full.ok());
+    EXPECT_EQ(full.error().code, Errc::conflict);
+}
+
+}  // namespace
+}  // namespace postamt::store::testing
