@@ -4,6 +4,10 @@
 #include <unistd.h>
 
 #include <gmock/gmock.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -156,24 +160,45 @@ TEST_F(ValidateRuntime, DataDirIsAFile) {
     EXPECT_EQ(st.error().message, "server.data_dir '" + f + "': not a directory");
 }
 
+// Runs validate_runtime as an unprivileged user: root (CAP_DAC_OVERRIDE)
+// writes regardless of mode bits, so as root the check runs in a child that
+// switched to uid/gid 65534 (nobody) first. Returns the error message, or
+// "OK".
+static std::string validate_as_unprivileged(const Config& c) {
+    if (::geteuid() != 0) {
+        auto st = validate_runtime(c);
+        return st.ok() ? "OK" : st.error().message;
+    }
+    int fds[2];
+    if (::pipe(fds) != 0) return "pipe failed";
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(fds[0]);
+        if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) _exit(2);
+        auto st = validate_runtime(c);
+        std::string out = st.ok() ? "OK" : st.error().message;
+        if (::write(fds[1], out.data(), out.size()) < 0) _exit(3);
+        _exit(0);
+    }
+    ::close(fds[1]);
+    std::string out;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "child failed to drop privileges";
+    return out;
+}
+
 TEST_F(ValidateRuntime, ReadOnlyDataDir) {
     std::string d = path("ro");
     fs::create_directories(d);
+    ::chmod(dir_.c_str(), 0755);  // the unprivileged child must reach d
     ::chmod(d.c_str(), 0555);
-    // Root (CAP_DAC_OVERRIDE) writes regardless of mode bits; find out what
-    // this process can really do instead of assuming.
-    std::string probe = d + "/probe";
-    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT, 0600);
-    if (fd >= 0) {
-        ::close(fd);
-        ::unlink(probe.c_str());
-        GTEST_SKIP() << "running with privileges that ignore directory permissions (root?); "
-                        "DataDirUnderARegularFileFailsForEveryone covers the failure path";
-    }
-    auto st = validate_runtime(config_with_data_dir(d));
-    ASSERT_FALSE(st.ok());
-    EXPECT_THAT(st.error().message,
-                HasSubstr("server.data_dir '" + d + "': not writable (Permission denied)"));
+    std::string msg = validate_as_unprivileged(config_with_data_dir(d));
+    EXPECT_THAT(msg, HasSubstr("server.data_dir '" + d + "': not writable (Permission denied)"));
 }
 
 TEST_F(ValidateRuntime, CertAndKeyMustBeReadable) {
