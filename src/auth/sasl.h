@@ -1,4 +1,5 @@
 #pragma once
+#include "common/utf8.h"
 // SASL (RFC 4422) server mechanisms as pure state machines over bytes.
 //
 // The protocol layer (imap/, pop3/, smtp/) owns the wire: it base64-decodes
@@ -122,6 +123,5 @@ std::optional<std::string> decode_initial_response(std::string_view arg);
 // base64 of a challenge (empty data: empty string, sent as "+ " / "334 ").
 std::string encode_challenge(std::string_view data);
 
-bool is_valid_utf8(std::string_view s);
 
 }  // namespace postamt::auth

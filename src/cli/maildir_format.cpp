@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/text.h"
+#include "common/utf8.h"
 #include "store/mailbox_name.h"
 
 namespace postamt::cli::maildir {
@@ -76,7 +77,7 @@ bool decode_shifted(std::string_view run, std::string& out) {
 // valid UTF-8 (Dovecot with UTF-8 names on disk); nullopt otherwise.
 std::optional<std::string> decode_level(std::string_view level) {
     if (auto d = decode_modified_utf7(level)) return d;
-    if (store::is_valid_utf8(level)) return std::string(level);
+    if (postamt::is_valid_utf8(level)) return std::string(level);
     return std::nullopt;
 }
 

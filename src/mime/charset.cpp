@@ -103,19 +103,6 @@ std::string_view strip_lang(std::string_view cs) {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        if (static_cast<unsigned char>(s[i]) < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t n = utf8_seq_len(s, i);
-        if (n == 0) return false;
-        i += n;
-    }
-    return true;
-}
-
 std::string repair_utf8(std::string_view s) {
     std::string out;
     out.reserve(s.size());

@@ -1,4 +1,5 @@
 #pragma once
+#include "common/utf8.h"
 // Charset conversion to UTF-8 (ICU underneath). Never throws; invalid or
 // unmappable sequences become U+FFFD.
 #include <string>
@@ -11,7 +12,6 @@ namespace postamt::mime {
 // when they are valid UTF-8, else read as windows-1252 (best effort).
 std::string to_utf8(std::string_view bytes, std::string_view charset);
 
-bool is_valid_utf8(std::string_view s);
 // Replaces invalid UTF-8 sequences with U+FFFD.
 std::string repair_utf8(std::string_view s);
 // Raw header bytes (RFC 6532 allows UTF-8): valid UTF-8 is kept, otherwise

@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/utf8.h"
+
 namespace postamt::store {
 
 // Validates a UTF-8 mailbox name and returns its stored form: "INBOX"
@@ -12,7 +14,6 @@ namespace postamt::store {
 // 32 levels. std::nullopt when the name cannot be used.
 std::optional<std::string> normalize_mailbox_name(std::string_view name);
 
-bool is_valid_utf8(std::string_view s);
 
 // Lower-cases ASCII letters only (domain names and local parts for lookup).
 std::string ascii_lower(std::string_view s);

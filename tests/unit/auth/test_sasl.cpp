@@ -172,12 +172,3 @@ TEST(SaslWire, MechanismRegistry) {
     EXPECT_EQ(no_tls[0], "SCRAM-SHA-256");
 }
 
-TEST(SaslWire, Utf8Validation) {
-    EXPECT_TRUE(is_valid_utf8("plain ascii"));
-    EXPECT_TRUE(is_valid_utf8("J\xC3\xBCrgen"));
-    EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x93\xAE"));
-    EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong
-    EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
-    EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // > U+10FFFF
-    EXPECT_FALSE(is_valid_utf8("\xE2\x82"));          // truncated
-}

@@ -17,29 +17,13 @@
 #include <vector>
 
 #include "store/store.h"
+#include "test_support.h"
 
 namespace postamt::cli::testing {
 
-#define SYNC(T, expr) ::postamt::store::wait_for<T>([&](auto cb) { expr; })
+using ::postamt::testing::must;
 
-template <class T>
-T must(Result<T> r) {
-    if (!r.ok()) {
-        ADD_FAILURE() << "call failed: " << errc_name(r.error().code) << ": " << r.error().message;
-        throw std::runtime_error(r.error().message);
-    }
-    return std::move(r).value();
-}
-
-inline std::string temp_dir(const std::string& tag) {
-    static std::atomic<int> n{0};
-    std::random_device rd;
-    auto p = std::filesystem::temp_directory_path() /
-             ("postamt-cli-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "-" +
-              std::to_string(rd()));
-    std::filesystem::create_directories(p);
-    return p.string();
-}
+inline std::string temp_dir(const std::string& tag) { return ::postamt::testing::temp_dir("cli-" + tag); }
 
 inline std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

@@ -7,30 +7,12 @@
 #include <string>
 
 #include "store/store.h"
+#include "test_support.h"
 
 namespace postamt::store::testing {
 
-// Runs an asynchronous store call and waits: SYNC(Domain, s.add_domain("x", cb)).
-#define SYNC(T, expr) ::postamt::store::wait_for<T>([&](auto cb) { expr; })
-
-template <class T>
-T must(Result<T> r) {
-    if (!r.ok()) {
-        ADD_FAILURE() << "store call failed: " << errc_name(r.error().code) << ": " << r.error().message;
-        throw std::runtime_error(r.error().message);
-    }
-    return std::move(r).value();
-}
-
-inline std::string temp_dir(const std::string& tag) {
-    static std::atomic<int> n{0};
-    std::random_device rd;
-    auto p = std::filesystem::temp_directory_path() /
-             ("postamt-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "-" +
-              std::to_string(rd()));
-    std::filesystem::create_directories(p);
-    return p.string();
-}
+using ::postamt::testing::must;
+using ::postamt::testing::temp_dir;
 
 inline std::string sample_message(const std::string& subject, const std::string& body = "Hello.\r\n") {
     return "From: Alice <alice@example.net>\r\nTo: bob@example.org\r\nSubject: " + subject +
