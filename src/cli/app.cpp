@@ -22,6 +22,7 @@ struct Args {
     GlobalOptions global;
     std::string domain, address, source, target, path, dir, mailbox, uid, size;
     UserAddOptions user_add;
+    ServeOptions serve;
     PasswordSource password;
     bool yes = false;
     int64_t messages = 0;
@@ -56,6 +57,11 @@ int run(int argc, char** argv) {
         ->type_name("DIR");
 
     // check-config
+    auto* serve_cmd = app.add_subcommand("serve", "Run the mail server until SIGTERM/SIGINT");
+    serve_cmd->add_flag("--first-run-setup", a.serve.first_run_setup,
+                        "On an empty store, create a demo domain and account and print its password");
+    serve_cmd->callback(does([&a](Context& c) { return serve(c, a.serve); }));
+
     app.add_subcommand("check-config", "Load the configuration and run the start-up checks")
         ->callback(does([](Context& c) { return check_config(c); }));
 

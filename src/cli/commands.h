@@ -52,6 +52,12 @@ void message_cat(Context& ctx, const std::string& address, const std::string& ma
 void backup(Context& ctx, const std::string& dir);
 void restore(Context& ctx, const std::string& backup_dir);
 
+// serve
+struct ServeOptions {
+    bool first_run_setup = false;  // empty store: create a demo domain and account
+};
+int serve(Context& ctx, const ServeOptions& o);
+
 // import
 void import_maildir_cmd(Context& ctx, const std::string& path, const std::string& address);
 

@@ -70,6 +70,11 @@ store::Store& Context::store(bool create) {
     return *store_;
 }
 
+std::shared_ptr<store::Store> Context::shared_store(bool create) {
+    store(create);
+    return store_;
+}
+
 void Context::close_store() {
     if (store_) store_->close();
     store_.reset();

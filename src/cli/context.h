@@ -55,6 +55,8 @@ public:
     // Opens the store at data_dir on first use. `create` is honoured only by
     // the first call: commands that merely read refuse a missing store.
     store::Store& store(bool create = false);
+    // The same store, for long-lived users (the server's sessions).
+    std::shared_ptr<store::Store> shared_store(bool create = false);
     void close_store();
 
 private:

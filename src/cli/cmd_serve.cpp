@@ -1,0 +1,139 @@
+// `postamt serve`: opens the store, binds the listeners (then drops root),
+// runs every implemented protocol until SIGTERM/SIGINT, finishing in-flight
+// transactions (graceful stop).
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/client_settings.h"
+#include "cli/commands.h"
+#include "cli/first_run.h"
+#include "common/log.h"
+#include "net/fd_limit.h"
+#include "net/privileges.h"
+#include "net/server.h"
+#include "smtp/runner.h"
+
+namespace postamt::cli {
+namespace {
+
+// Protocols `serve` runs so far; listeners of the others are left out with a
+// log line instead of accepting connections nobody answers.
+bool implemented(Protocol p) { return p == Protocol::smtp; }
+
+// Not root: ports below 1024 cannot be bound. With the built-in listeners
+// (no [[listener]] in the file) serve moves them up by 10000 (25 -> 10025,
+// 993 -> 10993, ...) so the two-command start works for anyone; explicit
+// listeners are taken as written and fail with a message naming them.
+bool shift_privileged_ports(Config& cfg) {
+    if (::geteuid() == 0 || cfg.listeners != default_listeners()) return false;
+    bool shifted = false;
+    for (auto& l : cfg.listeners)
+        if (l.port < 1024) {
+            l.port = static_cast<uint16_t>(l.port + 10000);
+            shifted = true;
+        }
+    return shifted;
+}
+
+constexpr std::chrono::seconds kGrace{30};
+
+Status chown_tree(const std::string& dir, const std::string& user) {
+    struct passwd* pw = ::getpwnam(user.c_str());
+    if (!pw)
+        return make_error(Errc::not_found, "server.run_as_user '" + user +
+                                               "' does not exist; create it (useradd --system " + user +
+                                               ") or set run_as_user = \"\" to keep running as root");
+    std::error_code ec;
+    auto own = [&](const std::filesystem::path& p) {
+        if (::lchown(p.c_str(), pw->pw_uid, pw->pw_gid) != 0 && !ec) ec = std::error_code(errno, std::generic_category());
+    };
+    own(dir);
+    for (auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) own(e.path());
+    if (ec) return make_error(Errc::unavailable, "cannot hand " + dir + " to " + user + ": " + ec.message());
+    return ok_status();
+}
+
+}  // namespace
+
+int serve(Context& ctx, const ServeOptions& o) {
+    Config cfg = ctx.config();
+    cfg.server.data_dir = ctx.data_dir();
+    log::Options lo;
+    lo.level = cfg.log.level;
+    lo.file = cfg.log.file;
+    log::init(lo);
+    if (auto st = validate_runtime(cfg); !st) config_error(st.error().message);
+    net::raise_fd_limit();
+
+    bool shifted = shift_privileged_ports(cfg);
+    std::vector<ListenerConfig> active;
+    for (auto& l : cfg.listeners) {
+        if (implemented(l.protocol))
+            active.push_back(l);
+        else
+            log::info("event=listener_skipped listener={} protocol={} reason=not_implemented_yet", l.name,
+                      protocol_name(l.protocol));
+    }
+    cfg.listeners = active;
+    if (cfg.listeners.empty()) config_error("no listener of an implemented protocol (smtp) is configured");
+
+    store::Store& st = ctx.store(/*create=*/true);
+    std::optional<DemoAccount> demo;
+    if (o.first_run_setup) demo = must(ensure_demo_account(st, cfg), "first-run setup");
+
+    net::Server server(cfg);
+    auto rctx = std::make_shared<smtp::RunnerContext>();
+    rctx->store = ctx.shared_store();
+    // Bound once TLS is known (below): STARTTLS is offered only with a certificate.
+    bool root = ::geteuid() == 0;
+    if (auto b = server.bind(/*allow_partial=*/!root); !b) fail("cannot listen: " + b.error().message);
+    rctx->options = smtp::SessionOptions::from_config(cfg, smtp::Mode::inbound, server.tls() != nullptr);
+    rctx->on_retry = [](const smtp::DeliveryReport& r) {
+        for (auto& f : r.retry)
+            log::error("event=smtp_local_retry_needed qid={} account={} error={}", r.queue_id, f.account,
+                       log::quote(f.message));
+    };
+    server.set_handler(Protocol::smtp, [rctx](std::shared_ptr<net::Connection> c) {
+        return smtp::run_session(std::move(c), rctx);
+    });
+
+    if (root && !cfg.server.run_as_user.empty()) {
+        // The unprivileged user keeps working in the data directory.
+        if (auto c = chown_tree(cfg.server.data_dir, cfg.server.run_as_user); !c) fail(c.error().message);
+        if (auto d = net::drop_privileges(cfg.server.run_as_user); !d)
+            fail("cannot drop privileges: " + d.error().message);
+    }
+
+    server.handle_signals(std::chrono::duration_cast<std::chrono::milliseconds>(kGrace));
+    server.start();
+
+    std::vector<ActiveListener> shown;
+    for (auto& b : server.bound()) {
+        for (auto& l : cfg.listeners)
+            if (l.name == b.listener) {
+                bool dup = false;
+                for (auto& s : shown) dup = dup || (s.port == b.port && s.protocol == l.protocol);
+                if (!dup) shown.push_back({l.protocol, l.tls, b.port});
+            }
+    }
+    std::string user = demo ? demo->address : "<your address>";
+    std::printf("Postamt is running (data in %s).\n", cfg.server.data_dir.c_str());
+    if (shifted) std::printf("Not running as root: standard ports were moved up by 10000.\n");
+    if (demo)
+        std::printf("Demo account created: %s  password: %s\n(shown once; change it with `postamt user passwd %s`)\n",
+                    demo->address.c_str(), demo->password.c_str(), demo->address.c_str());
+    std::printf("\n%s\n", client_settings_table(cfg.server.hostname, user, shown).c_str());
+    std::fflush(stdout);
+    log::info("event=serve_started listeners={} hostname={}", shown.size(), cfg.server.hostname);
+
+    server.wait();
+    log::info("event=serve_stopped");
+    ctx.close_store();
+    log::shutdown();
+    return 0;
+}
+
+}  // namespace postamt::cli
