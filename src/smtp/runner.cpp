@@ -11,11 +11,13 @@ namespace {
 namespace asio = net::asio;
 
 // A command longer than kMaxCommandLine (command_parser.h) is handed to the
-// session as an overlong line. DATA lines may be long (HTML mail without line breaks): bounded by the
-// message size limit, beyond which the session rejects the message anyway.
+// session as an overlong line. DATA lines may be long (HTML mail without line breaks): bounded by
+// the message size limit, beyond which the session rejects the message anyway.
 constexpr std::size_t kMaxChunkRead = 1 << 20;
 
-LineEnd to_session_end(net::LineEnd e) { return e == net::LineEnd::bare_lf ? LineEnd::lf : LineEnd::crlf; }
+LineEnd to_session_end(net::LineEnd e) {
+    return e == net::LineEnd::bare_lf ? LineEnd::lf : LineEnd::crlf;
+}
 
 TlsInfo tls_info(const net::Connection& c) { return TlsInfo{c.tls_version(), c.tls_cipher(), 0}; }
 
@@ -30,14 +32,16 @@ asio::awaitable<bool> send(std::shared_ptr<net::Connection> c, std::string text,
 
 }  // namespace
 
-asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn, std::shared_ptr<const RunnerContext> ctx) {
+asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
+                                  std::shared_ptr<const RunnerContext> ctx) {
     Session session(ctx->options);
     PeerInfo peer;
     peer.ip = conn->peer_address();
     peer.local_port = conn->local_port();
     if (conn->is_tls()) peer.tls = tls_info(*conn);
     peer.too_many_connections = conn->admission() != net::Admission::ok;
-    const std::size_t data_line_max = static_cast<std::size_t>(ctx->options.max_message_size) + 1024;
+    const std::size_t data_line_max =
+        static_cast<std::size_t>(ctx->options.max_message_size) + 1024;
     // g++ 12.2 misplaces reference and pointer locals in long coroutine
     // frames (docs/networking.md): values are copied into named locals
     // before every co_await, and the store is reached through ctx.
@@ -93,8 +97,10 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn, std::sh
                     std::min<uint64_t>(std::get<step::ReadChunk>(step).remaining, kMaxChunkRead));
                 auto data = co_await conn->read_exact(n);
                 if (data.end != net::ReadEnd::ok) {
-                    if (data.end == net::ReadEnd::timeout) step = session.on_timeout();
-                    else co_return;
+                    if (data.end == net::ReadEnd::timeout)
+                        step = session.on_timeout();
+                    else
+                        co_return;
                     continue;
                 }
                 step = session.on_chunk_data(data.data);
@@ -110,12 +116,15 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn, std::sh
         }
 
         bool data = session.in_data();
-        net::LineResult line = co_await conn->read_line(data ? data_line_max : kMaxCommandLine,
-                                                        data ? net::ReadMode::data : net::ReadMode::command);
+        // One byte over the limit, so an overlong line is seen as such.
+        net::LineResult line =
+            co_await conn->read_line(data ? data_line_max : kMaxCommandLine + 1,
+                                     data ? net::ReadMode::data : net::ReadMode::command);
         switch (line.end) {
             case net::LineEnd::crlf:
             case net::LineEnd::bare_lf:
-                step = session.on_line(line.line, to_session_end(line.end), conn->has_buffered_input());
+                step = session.on_line(line.line, to_session_end(line.end),
+                                       conn->has_buffered_input());
                 break;
             case net::LineEnd::too_long: {
                 // The rest of the line was discarded and the stream is in

@@ -18,3 +18,16 @@ def build_dir() -> pathlib.Path:
 @pytest.fixture(scope="session")
 def postamt_bin(build_dir) -> pathlib.Path:
     return pathlib.Path(os.environ.get("POSTAMT_BINARY", build_dir / "postamt"))
+
+
+@pytest.fixture
+def server(postamt_bin, tmp_path):
+    """A running server with domain example.org and users bob, carol."""
+    from postamt_server import PostamtServer
+    srv = PostamtServer(postamt_bin, tmp_path)
+    srv.cli("domain", "add", "example.org")
+    srv.add_user("bob@example.org")
+    srv.add_user("carol@example.org")
+    srv.start()
+    yield srv
+    srv.stop()

@@ -1,0 +1,121 @@
+"""A real `postamt serve` on free loopback ports in a temporary directory,
+plus the `postamt` CLI pointed at the same data directory."""
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import time
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostamtServer:
+    def __init__(self, binary: pathlib.Path, root: pathlib.Path, extra_config: str = ""):
+        self.binary = pathlib.Path(binary)
+        self.root = pathlib.Path(root)
+        self.data = self.root / "data"
+        self.config = self.root / "postamt.toml"
+        self.log = self.root / "postamt.log"
+        self.ports = {"smtp": free_port()}
+        self.extra_config = extra_config
+        self.proc = None
+        self.write_config()
+
+    def write_config(self):
+        listeners = f"""
+[[listener]]
+name = "smtp"
+protocol = "smtp"
+address = ["127.0.0.1"]
+port = {self.ports['smtp']}
+tls = "starttls"
+"""
+        self.config.write_text(f"""
+[server]
+hostname = "mail.example.org"
+data_dir = "{self.data}"
+run_as_user = ""
+default_domain = "example.org"
+
+[log]
+level = "debug"
+file = "{self.log}"
+{self.extra_config}
+{listeners}
+""")
+
+    # ---- CLI ---------------------------------------------------------------
+    def cli(self, *args, input=None, check=True) -> subprocess.CompletedProcess:
+        res = subprocess.run([str(self.binary), "-c", str(self.config), *args], input=input,
+                             capture_output=True, timeout=120)
+        if check and res.returncode != 0:
+            raise AssertionError(f"postamt {' '.join(args)} failed ({res.returncode}): "
+                                 f"{res.stderr.decode(errors='replace')}")
+        return res
+
+    def add_user(self, address, password="secret-pw", quota=None):
+        args = ["user", "add", address, "--password-stdin"]
+        if quota:
+            args += ["--quota", quota]
+        self.cli(*args, input=(password + "\n").encode())
+
+    def message(self, user, uid, mailbox="INBOX") -> bytes:
+        return self.cli("message", "cat", user, mailbox, str(uid)).stdout
+
+    def mailbox_count(self, user, mailbox="INBOX") -> int:
+        out = self.cli("mailbox", "list", user).stdout.decode()
+        for line in out.splitlines():
+            fields = line.split()
+            if fields and fields[0] == mailbox:
+                # name, special-use?, messages, ...: find the "messages=" or
+                # the first integer column.
+                for f in fields[1:]:
+                    if f.isdigit():
+                        return int(f)
+        raise AssertionError(f"no mailbox {mailbox} in:\n{out}")
+
+    # ---- process -----------------------------------------------------------
+    def start(self, *extra_args):
+        self.proc = subprocess.Popen([str(self.binary), "-c", str(self.config), "serve", *extra_args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read().decode(errors="replace")
+                raise AssertionError(f"postamt serve exited {self.proc.returncode}:\n{out}\n{self.read_log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=1) as s:
+                    s.recv(100)
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("postamt serve did not start listening")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        code = self.proc.returncode if self.proc else 0
+        self.proc = None
+        return code
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
+
+    def read_log(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
