@@ -52,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         auto p = parse_path(in, opt, &err);
         if (p) {
             if (err != PathError::none) __builtin_trap();
-            if (p->consumed == 0 || p->consumed > in.size() || in[p->consumed - 1] != '>') __builtin_trap();
+            if (p->consumed == 0 || p->consumed > in.size() || in[p->consumed - 1] != '>')
+                __builtin_trap();
             if (p->path.local.size() > 64 || p->path.domain.size() > 255) __builtin_trap();
             check_roundtrip(p->path);
         } else if (err == PathError::none) {

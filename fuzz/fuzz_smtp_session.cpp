@@ -46,7 +46,8 @@ void check_reply_text(const std::string& t) {
         if (line.size() < 4 || line.substr(0, 3) != code) __builtin_trap();
         bool last = e + 2 == t.size();
         if (line[3] != (last ? ' ' : '-')) __builtin_trap();
-        if (line.find('\n') != std::string_view::npos || line.find('\r') != std::string_view::npos) __builtin_trap();
+        if (line.find('\n') != std::string_view::npos || line.find('\r') != std::string_view::npos)
+            __builtin_trap();
         pos = e + 2;
     }
 }
@@ -65,7 +66,9 @@ struct Driver {
 
     static SessionEnv env() {
         SessionEnv e;
-        e.now = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000)); };
+        e.now = [] {
+            return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+        };
         e.next_queue_id = [] { return std::string("QID"); };
         return e;
     }
@@ -74,13 +77,22 @@ struct Driver {
         uint32_t h = hash(a) ^ salt;
         store::Resolution r;
         switch (h % 6) {
-            case 0: return make_error(Errc::unavailable, "down");
-            case 1: r.kind = store::RecipientKind::not_local; break;
-            case 2: r.kind = store::RecipientKind::unknown_user; break;
-            case 3: r.kind = store::RecipientKind::forward; r.forward_to = {"x@remote.example"}; break;
+            case 0:
+                return make_error(Errc::unavailable, "down");
+            case 1:
+                r.kind = store::RecipientKind::not_local;
+                break;
+            case 2:
+                r.kind = store::RecipientKind::unknown_user;
+                break;
+            case 3:
+                r.kind = store::RecipientKind::forward;
+                r.forward_to = {"x@remote.example"};
+                break;
             default:
                 r.kind = store::RecipientKind::local;
-                r.accounts = {static_cast<store::AccountId>(h % 3 + 1), static_cast<store::AccountId>(h % 2 + 1)};
+                r.accounts = {static_cast<store::AccountId>(h % 3 + 1),
+                              static_cast<store::AccountId>(h % 2 + 1)};
         }
         return r;
     }
@@ -121,9 +133,13 @@ struct Driver {
             }
             if (auto* r = std::get_if<step::NeedQuota>(&s)) {
                 uint32_t h = hash(std::to_string(r->account)) ^ salt;
-                if (h % 4 == 0) s = session.on_quota_result(make_error(Errc::over_quota, "full"), int64_t(h % 3000));
-                else if (h % 9 == 1) s = session.on_quota_result(make_error(Errc::unavailable, "down"));
-                else s = session.on_quota_result(ok_status());
+                if (h % 4 == 0)
+                    s = session.on_quota_result(make_error(Errc::over_quota, "full"),
+                                                int64_t(h % 3000));
+                else if (h % 9 == 1)
+                    s = session.on_quota_result(make_error(Errc::unavailable, "down"));
+                else
+                    s = session.on_quota_result(ok_status());
                 continue;
             }
             if (auto* r = std::get_if<step::NeedDelivery>(&s)) {
@@ -145,8 +161,10 @@ struct Driver {
                     if (h % 7 == 0) c.error = Errc::unavailable;
                     copies.push_back(c);
                 }
-                if (salt % 11 == 0) s = session.on_delivery_result(make_error(Errc::unavailable, "disk"));
-                else s = session.on_delivery_result(copies);
+                if (salt % 11 == 0)
+                    s = session.on_delivery_result(make_error(Errc::unavailable, "disk"));
+                else
+                    s = session.on_delivery_result(copies);
                 continue;
             }
             __builtin_trap();
@@ -202,7 +220,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             d.session.on_tls_started(TlsInfo{"TLSv1.3", "TLS_AES_128_GCM_SHA256", 128});
         }
         if (d.chunk_wanted > 0) {
-            std::size_t n = std::min<std::size_t>({static_cast<std::size_t>(d.chunk_wanted), in.size() - pos, 97});
+            std::size_t n = std::min<std::size_t>(
+                {static_cast<std::size_t>(d.chunk_wanted), in.size() - pos, 97});
             d.chunk_wanted -= n;
             // Only the call completing a BDAT LAST chunk may deliver.
             d.deliveries_allowed = (d.chunk_wanted == 0 && d.chunk_is_last) ? 1 : 0;
@@ -251,10 +270,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         int replies = d.run(d.session.on_line(line, end, next < in.size()));
         mid_line = end == LineEnd::none;
         pos = next;
-        if (in_data && !is_end && replies != 0 && !d.closed) __builtin_trap();  // DATA lines are silent
-        if (in_data && is_end && replies != 1) __builtin_trap();                 // the end gets one reply
-        if (in_data && end == LineEnd::lf && !d.closed) __builtin_trap();       // bare LF in DATA closes
-        if (end == LineEnd::none && !in_data && replies != 0) __builtin_trap();  // fragments wait for the line end
+        if (in_data && !is_end && replies != 0 && !d.closed)
+            __builtin_trap();                                              // DATA lines are silent
+        if (in_data && is_end && replies != 1) __builtin_trap();           // the end gets one reply
+        if (in_data && end == LineEnd::lf && !d.closed) __builtin_trap();  // bare LF in DATA closes
+        if (end == LineEnd::none && !in_data && replies != 0)
+            __builtin_trap();  // fragments wait for the line end
     }
     if (d.closed) {
         // Nothing more, whatever comes.

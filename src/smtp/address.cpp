@@ -111,7 +111,8 @@ bool is_valid_domain(std::string_view d, bool allow_utf8) {
     std::size_t start = 0;
     while (true) {
         std::size_t dot = d.find('.', start);
-        std::string_view label = d.substr(start, dot == std::string_view::npos ? d.npos : dot - start);
+        std::string_view label =
+            d.substr(start, dot == std::string_view::npos ? d.npos : dot - start);
         if (!is_valid_label(label, allow_utf8)) return false;
         if (dot == std::string_view::npos) return true;
         start = dot + 1;
@@ -138,7 +139,8 @@ std::optional<std::string> parse_address_literal(std::string_view lit) {
     while (true) {
         std::size_t start = i;
         int value = 0;
-        while (i < inner.size() && is_digit(static_cast<unsigned char>(inner[i])) && i - start < 3) {
+        while (i < inner.size() && is_digit(static_cast<unsigned char>(inner[i])) &&
+               i - start < 3) {
             value = value * 10 + (inner[i] - '0');
             ++i;
         }
@@ -180,7 +182,8 @@ std::string resolver_address(const Path& p, std::string_view postmaster_domain) 
     return p.mailbox();
 }
 
-std::optional<ParsedPath> parse_path(std::string_view in, const PathOptions& opt, PathError* error) {
+std::optional<ParsedPath> parse_path(std::string_view in, const PathOptions& opt,
+                                     PathError* error) {
     auto fail = [&](PathError e) -> std::optional<ParsedPath> {
         if (error) *error = e;
         return std::nullopt;
@@ -228,7 +231,8 @@ std::optional<ParsedPath> parse_path(std::string_view in, const PathOptions& opt
         std::size_t start = 0;
         while (true) {
             std::size_t comma = adl.find(',', start);
-            std::string_view at = adl.substr(start, comma == std::string_view::npos ? adl.npos : comma - start);
+            std::string_view at =
+                adl.substr(start, comma == std::string_view::npos ? adl.npos : comma - start);
             if (at.size() < 2 || at.front() != '@') return fail(PathError::syntax);
             std::string_view d = at.substr(1);
             if (d.front() == '[' ? !parse_address_literal(d) : !is_valid_domain(d, true))

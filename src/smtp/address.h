@@ -34,9 +34,9 @@ struct Path {
 
 enum class PathError {
     none,
-    syntax,     // not a path: missing brackets, bad characters, bad domain
-    too_long,   // a length limit of RFC 5321 4.5.3.1 exceeded
-    not_allowed // "<>" or "<postmaster>" where not allowed
+    syntax,      // not a path: missing brackets, bad characters, bad domain
+    too_long,    // a length limit of RFC 5321 4.5.3.1 exceeded
+    not_allowed  // "<>" or "<postmaster>" where not allowed
 };
 
 struct PathOptions {

@@ -14,10 +14,20 @@ struct VerbEntry {
 };
 
 constexpr std::array<VerbEntry, 14> kVerbs{{
-    {"EHLO", Verb::ehlo}, {"HELO", Verb::helo}, {"MAIL", Verb::mail}, {"RCPT", Verb::rcpt},
-    {"DATA", Verb::data}, {"BDAT", Verb::bdat}, {"RSET", Verb::rset}, {"NOOP", Verb::noop},
-    {"QUIT", Verb::quit}, {"HELP", Verb::help}, {"VRFY", Verb::vrfy}, {"EXPN", Verb::expn},
-    {"STARTTLS", Verb::starttls}, {"AUTH", Verb::auth},
+    {"EHLO", Verb::ehlo},
+    {"HELO", Verb::helo},
+    {"MAIL", Verb::mail},
+    {"RCPT", Verb::rcpt},
+    {"DATA", Verb::data},
+    {"BDAT", Verb::bdat},
+    {"RSET", Verb::rset},
+    {"NOOP", Verb::noop},
+    {"QUIT", Verb::quit},
+    {"HELP", Verb::help},
+    {"VRFY", Verb::vrfy},
+    {"EXPN", Verb::expn},
+    {"STARTTLS", Verb::starttls},
+    {"AUTH", Verb::auth},
 }};
 
 Reply err(int code, std::string_view enh, std::string text) {
@@ -25,9 +35,7 @@ Reply err(int code, std::string_view enh, std::string text) {
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
 bool is_keyword(std::string_view k) {
@@ -113,14 +121,17 @@ std::optional<Reply> split_params(std::string_view s, std::vector<Param>& out) {
                 return err(501, "5.5.4", "Bad parameter syntax: " + p.keyword);
         }
         for (const auto& q : out)
-            if (q.keyword == p.keyword) return err(501, "5.5.4", "Duplicate parameter: " + p.keyword);
+            if (q.keyword == p.keyword)
+                return err(501, "5.5.4", "Duplicate parameter: " + p.keyword);
         out.push_back(std::move(p));
     }
     return std::nullopt;
 }
 
 Reply bad_value(const Param& p) { return err(501, "5.5.4", "Bad parameter value: " + p.keyword); }
-Reply unsupported(const Param& p) { return err(555, "5.5.4", "Unsupported parameter: " + p.keyword); }
+Reply unsupported(const Param& p) {
+    return err(555, "5.5.4", "Unsupported parameter: " + p.keyword);
+}
 
 std::optional<Reply> apply_mail_param(const Param& p, MailParams& m) {
     if (p.keyword == "SIZE") {
@@ -130,10 +141,14 @@ std::optional<Reply> apply_mail_param(const Param& p, MailParams& m) {
         m.size = *n;
     } else if (p.keyword == "BODY") {
         if (!p.has_value) return bad_value(p);
-        if (text::iequals(p.value, "7BIT")) m.body = BodyType::seven_bit;
-        else if (text::iequals(p.value, "8BITMIME")) m.body = BodyType::eight_bit_mime;
-        else if (text::iequals(p.value, "BINARYMIME")) m.body = BodyType::binary_mime;
-        else return bad_value(p);
+        if (text::iequals(p.value, "7BIT"))
+            m.body = BodyType::seven_bit;
+        else if (text::iequals(p.value, "8BITMIME"))
+            m.body = BodyType::eight_bit_mime;
+        else if (text::iequals(p.value, "BINARYMIME"))
+            m.body = BodyType::binary_mime;
+        else
+            return bad_value(p);
     } else if (p.keyword == "SMTPUTF8") {
         if (p.has_value) return bad_value(p);
         m.smtputf8 = true;
@@ -195,7 +210,8 @@ void parse_path_command(Command& c, std::string_view rest) {
     const bool mail = c.verb == Verb::mail;
     auto r = after_keyword(rest, mail ? "FROM:" : "TO:");
     if (!r) {
-        c.error = err(501, "5.5.4", mail ? "Syntax: MAIL FROM:<address>" : "Syntax: RCPT TO:<address>");
+        c.error =
+            err(501, "5.5.4", mail ? "Syntax: MAIL FROM:<address>" : "Syntax: RCPT TO:<address>");
         return;
     }
     std::string_view enh = mail ? "5.1.7" : "5.1.3";
@@ -206,14 +222,18 @@ void parse_path_command(Command& c, std::string_view rest) {
     auto parsed = parse_path(*r, opt, &perr);
     if (!parsed) {
         std::string what = mail ? "sender" : "recipient";
-        if (perr == PathError::too_long) c.error = err(501, enh, "Error: " + what + " address too long");
-        else c.error = err(501, enh, "Error: bad " + what + " address syntax");
+        if (perr == PathError::too_long)
+            c.error = err(501, enh, "Error: " + what + " address too long");
+        else
+            c.error = err(501, enh, "Error: bad " + what + " address syntax");
         return;
     }
     c.path = std::move(parsed->path);
     std::string_view params = r->substr(parsed->consumed);
     if (!params.empty() && params.front() != ' ') {
-        c.error = err(501, enh, mail ? "Error: bad sender address syntax" : "Error: bad recipient address syntax");
+        c.error =
+            err(501, enh,
+                mail ? "Error: bad sender address syntax" : "Error: bad recipient address syntax");
         return;
     }
     std::vector<Param> list;
@@ -294,13 +314,16 @@ Command parse_command(std::string_view line) {
     // The argument after exactly one space (used by most verbs).
     std::string_view arg = rest.empty() ? rest : rest.substr(1);
     auto no_args = [&](std::string_view syntax) {
-        if (!rest.empty()) c.error = err(501, "5.5.4", std::string("Syntax: ") + std::string(syntax));
+        if (!rest.empty())
+            c.error = err(501, "5.5.4", std::string("Syntax: ") + std::string(syntax));
     };
     switch (c.verb) {
         case Verb::ehlo:
         case Verb::helo:
             if (arg.empty()) {
-                c.error = err(501, "5.5.4", c.verb == Verb::ehlo ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
+                c.error =
+                    err(501, "5.5.4",
+                        c.verb == Verb::ehlo ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
             } else if (!is_helo_name(arg)) {
                 c.error = err(501, "5.5.2", "Error: invalid hostname");
             } else {
@@ -330,7 +353,9 @@ Command parse_command(std::string_view line) {
         case Verb::vrfy:
         case Verb::expn:
             if (arg.empty())
-                c.error = err(501, "5.5.4", c.verb == Verb::vrfy ? "Syntax: VRFY address" : "Syntax: EXPN mailing-list");
+                c.error = err(
+                    501, "5.5.4",
+                    c.verb == Verb::vrfy ? "Syntax: VRFY address" : "Syntax: EXPN mailing-list");
             else
                 c.argument.assign(arg);
             break;
@@ -361,7 +386,8 @@ Command parse_command(std::string_view line) {
                 if (!is_alnum(ch) && ch != '-' && ch != '_') ok = false;
             if (sp2 != std::string_view::npos) {
                 c.initial_response.assign(arg.substr(sp2 + 1));
-                if (c.initial_response.empty() || c.initial_response.find(' ') != std::string::npos) ok = false;
+                if (c.initial_response.empty() || c.initial_response.find(' ') != std::string::npos)
+                    ok = false;
             }
             if (!ok) {
                 c.error = err(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");

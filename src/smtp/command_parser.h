@@ -18,7 +18,23 @@
 
 namespace postamt::smtp {
 
-enum class Verb { unknown, ehlo, helo, mail, rcpt, data, bdat, rset, noop, quit, help, vrfy, expn, starttls, auth };
+enum class Verb {
+    unknown,
+    ehlo,
+    helo,
+    mail,
+    rcpt,
+    data,
+    bdat,
+    rset,
+    noop,
+    quit,
+    help,
+    vrfy,
+    expn,
+    starttls,
+    auth
+};
 
 std::string_view verb_name(Verb v);
 
@@ -29,7 +45,7 @@ bool ends_pipeline_group(Verb v);
 enum class BodyType { unspecified, seven_bit, eight_bit_mime, binary_mime };
 
 struct MailParams {
-    std::optional<uint64_t> size;  // RFC 1870; saturated at UINT64_MAX
+    std::optional<uint64_t> size;           // RFC 1870; saturated at UINT64_MAX
     BodyType body = BodyType::unspecified;  // RFC 6152, RFC 3030
     bool smtputf8 = false;                  // RFC 6531
     std::string ret;                        // RFC 3461: "FULL" / "HDRS" (upper-cased)

@@ -28,7 +28,7 @@ enum class LineEnd {
 };
 
 class DataReader {
-public:
+  public:
     enum class Status {
         more,     // feed the next line
         done,     // the end-of-data line was seen; take() the message
@@ -51,17 +51,17 @@ public:
     // The message in canonical CRLF form (valid after `done`, unless too_big()).
     std::string take() { return std::move(out_); }
 
-private:
+  private:
     void append(std::string_view b);
 
     uint64_t max_size_;
     uint64_t size_ = 0;
     bool too_big_ = false;
     Status status_ = Status::more;
-    bool at_line_start_ = true;   // previous line ended in CRLF (or DATA's)
-    bool line_had_dot_ = false;   // this line began with '.', which was removed
-    uint64_t line_len_ = 0;       // bytes of this line after unstuffing
-    bool pending_cr_ = false;     // the last fragment ended in '\r'
+    bool at_line_start_ = true;  // previous line ended in CRLF (or DATA's)
+    bool line_had_dot_ = false;  // this line began with '.', which was removed
+    uint64_t line_len_ = 0;      // bytes of this line after unstuffing
+    bool pending_cr_ = false;    // the last fragment ended in '\r'
     std::string out_;
 };
 
@@ -69,14 +69,14 @@ private:
 // byte count keeps client and server in step). Accumulates up to the limit,
 // then only counts.
 class ChunkAccumulator {
-public:
+  public:
     explicit ChunkAccumulator(uint64_t max_size) : max_size_(max_size) {}
     void append(std::string_view bytes);
     bool too_big() const { return too_big_; }
     uint64_t size() const { return size_; }
     std::string take() { return std::move(out_); }
 
-private:
+  private:
     uint64_t max_size_;
     uint64_t size_ = 0;
     bool too_big_ = false;

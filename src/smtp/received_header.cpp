@@ -38,15 +38,18 @@ std::string received_header(const TraceInfo& t) {
     std::string lit = ip_literal(t.peer_ip);
     // RFC 5321 4.4: TCP-info = address-literal / ( Domain FWS address-literal )
     std::string tcp_info = t.peer_rdns.empty() ? lit : t.peer_rdns + " " + lit;
-    std::string out = fmt::format("Received: from {} ({})\r\n", t.helo.empty() ? lit : t.helo, tcp_info);
+    std::string out =
+        fmt::format("Received: from {} ({})\r\n", t.helo.empty() ? lit : t.helo, tcp_info);
     if (t.tls) {
-        out += fmt::format("\t(using {} with cipher {}", t.tls->version.empty() ? "TLS" : t.tls->version,
+        out += fmt::format("\t(using {} with cipher {}",
+                           t.tls->version.empty() ? "TLS" : t.tls->version,
                            t.tls->cipher.empty() ? "unknown" : t.tls->cipher);
         if (t.tls->bits > 0) out += fmt::format(" ({} bits)", t.tls->bits);
         out += ")\r\n";
     }
     out += fmt::format("\tby {} (Postamt) with {} id {}", t.hostname,
-                       protocol_type(t.esmtp, t.smtputf8, t.tls.has_value(), t.authenticated), t.queue_id);
+                       protocol_type(t.esmtp, t.smtputf8, t.tls.has_value(), t.authenticated),
+                       t.queue_id);
     if (!t.single_recipient.empty()) out += fmt::format("\r\n\tfor <{}>", t.single_recipient);
     out += fmt::format(";\r\n\t{}\r\n", rfc5322_date(t.when));
     return out;

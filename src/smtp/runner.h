@@ -20,6 +20,7 @@ struct RunnerContext {
     std::function<void(const DeliveryReport&)> on_retry;
 };
 
-net::asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn, std::shared_ptr<const RunnerContext> ctx);
+net::asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
+                                       std::shared_ptr<const RunnerContext> ctx);
 
 }  // namespace postamt::smtp

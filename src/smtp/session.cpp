@@ -15,7 +15,8 @@ SessionOptions SessionOptions::from_config(const Config& cfg, Mode mode, bool tl
     o.mode = mode;
     o.hostname = cfg.server.hostname.empty() ? "localhost" : cfg.server.hostname;
     o.banner = cfg.smtp.banner;
-    o.postmaster_domain = cfg.server.default_domain.empty() ? o.hostname : cfg.server.default_domain;
+    o.postmaster_domain =
+        cfg.server.default_domain.empty() ? o.hostname : cfg.server.default_domain;
     o.max_message_size = cfg.limits.max_message_size;
     o.max_recipients = cfg.smtp.max_recipients;
     o.max_errors = cfg.limits.max_errors;
@@ -105,7 +106,8 @@ Step Session::on_early_input() {
     auto& s = *s_;
     if (s.phase == Phase::closed) return step::None{};
     log::info("event=smtp_rejected reason=pregreet rip={}", log::quote(s.peer.ip));
-    return s.reply_close(554, "5.5.0", s.opt.hostname + " Error: protocol error, client spoke before the greeting");
+    return s.reply_close(
+        554, "5.5.0", s.opt.hostname + " Error: protocol error, client spoke before the greeting");
 }
 
 Step Session::on_timeout() {
@@ -165,7 +167,9 @@ Step Session::on_line(std::string_view bytes, LineEnd end, bool more_pending) {
 
 Step Session::on_chunk_data(std::string_view bytes) {
     auto& s = *s_;
-    if (s.phase != Phase::chunk) return s.phase == Phase::closed ? Step{step::None{}} : s.internal_error("unexpected chunk data");
+    if (s.phase != Phase::chunk)
+        return s.phase == Phase::closed ? Step{step::None{}}
+                                        : s.internal_error("unexpected chunk data");
     return s.chunk_data(bytes);
 }
 
@@ -247,14 +251,15 @@ Step Session::State::dispatch(Command c, bool more_pending) {
             phase = Phase::closed;
             return step::ReplyAndClose{Reply{221, "2.0.0", "Bye"}.wire()};
         case Verb::help:
-            return reply(214, "2.0.0",
-                         "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY STARTTLS; "
-                         "see RFC 5321",
-                         flush);
+            return reply(
+                214, "2.0.0",
+                "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY STARTTLS; "
+                "see RFC 5321",
+                flush);
         case Verb::vrfy:
             // Never confirm or deny a user (address harvesting).
-            return reply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery",
-                         flush);
+            return reply(252, "2.5.0",
+                         "Cannot VRFY user, but will accept message and attempt delivery", flush);
         case Verb::expn:
             return reply(502, "5.5.1", "Error: EXPN not available", flush);
         case Verb::starttls:
@@ -277,8 +282,10 @@ Step Session::State::cmd_helo(const Command& c) {
     esmtp = c.verb == Verb::ehlo;
     if (!esmtp) return step::Reply{Reply{250, "", opt.hostname}.wire(), true};
     // RFC 2034 3: no enhanced codes in the EHLO response.
-    std::vector<std::string> lines{opt.hostname, "PIPELINING", fmt::format("SIZE {}", opt.max_message_size),
-                                   "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "CHUNKING"};
+    std::vector<std::string> lines{
+        opt.hostname, "PIPELINING", fmt::format("SIZE {}", opt.max_message_size),
+        "8BITMIME",   "SMTPUTF8",   "ENHANCEDSTATUSCODES",
+        "CHUNKING"};
     if (opt.tls_available && !tls) lines.emplace_back("STARTTLS");
     // Submission will add "AUTH ..." here (after TLS); inbound never does.
     return step::Reply{multiline_wire(250, lines), true};

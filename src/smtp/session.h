@@ -72,7 +72,7 @@ struct SessionEnv {
 };
 
 class Session {
-public:
+  public:
     explicit Session(SessionOptions opt, SessionEnv env = {});
     ~Session();
     Session(const Session&) = delete;
@@ -112,7 +112,7 @@ public:
 
     struct State;
 
-private:
+  private:
     std::unique_ptr<State> s_;
 };
 

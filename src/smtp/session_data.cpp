@@ -41,10 +41,14 @@ std::string find_message_id(std::string_view msg) {
     return {};
 }
 
-void Session::State::log_rejected_message(int code, std::string_view enh, std::string_view reason, uint64_t size) {
-    log::info("event=smtp_message_rejected qid={} from={} size={} code={} status={} reason={} rip={} helo={} tls={}",
-              txn ? txn->queue_id : std::string("-"), log::quote(txn ? txn->sender.mailbox() : std::string()),
-              size, code, enh, reason, log::quote(peer.ip), log::quote(helo), log::quote(tls_log()));
+void Session::State::log_rejected_message(int code, std::string_view enh, std::string_view reason,
+                                          uint64_t size) {
+    log::info(
+        "event=smtp_message_rejected qid={} from={} size={} code={} status={} reason={} rip={} "
+        "helo={} tls={}",
+        txn ? txn->queue_id : std::string("-"),
+        log::quote(txn ? txn->sender.mailbox() : std::string()), size, code, enh, reason,
+        log::quote(peer.ip), log::quote(helo), log::quote(tls_log()));
 }
 
 Step Session::State::cmd_data() {
@@ -101,8 +105,10 @@ Step Session::State::cmd_bdat(const Command& c) {
         ++errors;
         return reply_close(552, "5.3.4", "Message size exceeds fixed limit");
     }
-    if (c.error) chunk_error = *c.error;
-    else if (!txn) chunk_error = Reply{503, "5.5.1", "Error: need MAIL command"};
+    if (c.error)
+        chunk_error = *c.error;
+    else if (!txn)
+        chunk_error = Reply{503, "5.5.1", "Error: need MAIL command"};
     else if (txn->rcpts.empty())
         chunk_error = txn->rcpt_attempts > 0 ? Reply{554, "5.5.1", "Error: no valid recipients"}
                                              : Reply{503, "5.5.1", "Error: need RCPT command"};
@@ -136,7 +142,8 @@ Step Session::State::finish_chunk() {
         reset_transaction();
         return reply(552, "5.3.4", "Message size exceeds fixed limit", true);
     }
-    if (!chunk_last) return reply(250, "2.0.0", fmt::format("Ok: {} octets received", txn->chunks->size()));
+    if (!chunk_last)
+        return reply(250, "2.0.0", fmt::format("Ok: {} octets received", txn->chunks->size()));
     std::string body = txn->chunks->take();
     return deliver(std::move(body));
 }
@@ -187,7 +194,8 @@ Step Session::State::deliver(std::string body) {
     d.message.data = return_path_header(txn->sender) + received_header(t);
     d.message.data += body;
     body.clear();
-    d.message.internal_date = std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
+    d.message.internal_date =
+        std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
     d.message.enforce_quota = true;
     for (auto a : targets) d.message.targets.push_back(store::DeliveryTarget{a, 0, {}});
     phase = Phase::wait_delivery;
@@ -222,7 +230,8 @@ Step Session::State::delivery_result(Result<std::vector<store::DeliveredCopy>> r
             if (c.error == Errc::unavailable) any_unavailable = true;
             if (c.error != Errc::over_quota) all_over_quota = false;
             if (first_error.empty()) first_error = c.error_message;
-            report.retry.push_back(FailedDelivery{c.account, who[c.account], c.error, c.error_message});
+            report.retry.push_back(
+                FailedDelivery{c.account, who[c.account], c.error, c.error_message});
         }
     }
     const bool forward_only = f.targets.empty() && !f.forward_to.empty();
@@ -231,21 +240,24 @@ Step Session::State::delivery_result(Result<std::vector<store::DeliveredCopy>> r
     for (const auto& rc : txn->rcpts) to += (to.empty() ? "" : ",") + rc.address;
     auto delay = std::chrono::duration<double>(now() - txn->started).count();
     std::string status = accepted ? (report.retry.empty() ? "sent" : "partial") : "deferred";
-    log::info("event=smtp_delivered qid={} msgid={} from={} to={} size={} delay={:.3f} status={} rip={} "
-              "helo={} tls={}{}",
-              f.queue_id, log::quote(f.message_id), log::quote(txn->sender.mailbox()), log::quote(to), f.size,
-              delay, status, log::quote(peer.ip), log::quote(helo), log::quote(tls_log()),
-              first_error.empty() ? std::string() : " error=" + log::quote(first_error));
+    log::info(
+        "event=smtp_delivered qid={} msgid={} from={} to={} size={} delay={:.3f} status={} rip={} "
+        "helo={} tls={}{}",
+        f.queue_id, log::quote(f.message_id), log::quote(txn->sender.mailbox()), log::quote(to),
+        f.size, delay, status, log::quote(peer.ip), log::quote(helo), log::quote(tls_log()),
+        first_error.empty() ? std::string() : " error=" + log::quote(first_error));
     reset_transaction();
 
     if (!accepted) {
         report.retry.clear();  // nothing stored: the client keeps the message and retries
         if (any_unavailable) return reply(452, "4.3.1", "Error: insufficient system storage", true);
-        if (r && all_over_quota && !r.value().empty()) return reply(452, "4.2.2", "Error: mailbox full, try again later", true);
+        if (r && all_over_quota && !r.value().empty())
+            return reply(452, "4.2.2", "Error: mailbox full, try again later", true);
         return reply(451, "4.3.0", "Error: local delivery failed, try again later", true);
     }
     report.accepted = true;
-    return step::Delivered{Reply{250, "2.0.0", "Ok: queued as " + f.queue_id}.wire(), std::move(report)};
+    return step::Delivered{Reply{250, "2.0.0", "Ok: queued as " + f.queue_id}.wire(),
+                           std::move(report)};
 }
 
 }  // namespace postamt::smtp

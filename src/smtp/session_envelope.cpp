@@ -10,7 +10,8 @@
 namespace postamt::smtp {
 
 Step Session::State::cmd_mail(Command c) {
-    if (opt.helo_required && helo.empty()) return reply(503, "5.5.1", "Error: send HELO/EHLO first");
+    if (opt.helo_required && helo.empty())
+        return reply(503, "5.5.1", "Error: send HELO/EHLO first");
     if (txn) return reply(503, "5.5.1", "Error: nested MAIL command");
     if (opt.mode == Mode::submission) return reply(530, "5.7.0", "Authentication required");
     if (c.mail.body == BodyType::binary_mime)
@@ -30,11 +31,14 @@ Step Session::State::cmd_mail(Command c) {
     return reply(250, "2.1.0", "Ok");
 }
 
-Step Session::State::reject_rcpt(int code, std::string_view enh, std::string text, std::string_view reason) {
+Step Session::State::reject_rcpt(int code, std::string_view enh, std::string text,
+                                 std::string_view reason) {
     std::string to = pending ? pending->address : std::string();
-    log::info("event=smtp_rcpt_rejected qid={} from={} to={} code={} status={} reason={} rip={} helo={}",
-              txn ? txn->queue_id : std::string("-"), log::quote(txn ? txn->sender.mailbox() : std::string()),
-              log::quote(to), code, enh, reason, log::quote(peer.ip), log::quote(helo));
+    log::info(
+        "event=smtp_rcpt_rejected qid={} from={} to={} code={} status={} reason={} rip={} helo={}",
+        txn ? txn->queue_id : std::string("-"),
+        log::quote(txn ? txn->sender.mailbox() : std::string()), log::quote(to), code, enh, reason,
+        log::quote(peer.ip), log::quote(helo));
     pending.reset();
     phase = Phase::command;
     return reply(code, enh, std::move(text));
@@ -49,7 +53,8 @@ Step Session::State::cmd_rcpt(Command c) {
     pending->address = resolver_address(pending->path, opt.postmaster_domain);
     const std::string shown = "<" + pending->path.mailbox() + ">";
     if (pending->path.needs_smtputf8 && !txn->params.smtputf8)
-        return reject_rcpt(553, "5.6.7", shown + ": non-ASCII recipient address needs SMTPUTF8", "needs_smtputf8");
+        return reject_rcpt(553, "5.6.7", shown + ": non-ASCII recipient address needs SMTPUTF8",
+                           "needs_smtputf8");
     if (txn->rcpts.size() >= opt.max_recipients)
         // RFC 5321 4.5.3.1.8: 452 and the client sends the rest later.
         return reject_rcpt(452, "4.5.3", "Error: too many recipients", "too_many_recipients");
@@ -77,7 +82,8 @@ Step Session::State::lookup_result(Result<store::Resolution> r) {
             if (!opt.forwarding_available)
                 // SessionOptions::forwarding_available: the one place where
                 // forward-only recipients are deferred until the queue exists.
-                return reject_rcpt(451, "4.3.0", shown + ": Forwarding not available yet, try again later",
+                return reject_rcpt(451, "4.3.0",
+                                   shown + ": Forwarding not available yet, try again later",
                                    "forwarding_unavailable");
             break;
         case store::RecipientKind::local:
@@ -97,7 +103,9 @@ Step Session::State::next_quota_or_accept() {
     auto& res = pending->resolution;
     if (pending->next_quota < res.accounts.size()) {
         phase = Phase::wait_quota;
-        int64_t bytes = txn->params.size ? static_cast<int64_t>(std::min<uint64_t>(*txn->params.size, INT64_MAX)) : 0;
+        int64_t bytes = txn->params.size
+                            ? static_cast<int64_t>(std::min<uint64_t>(*txn->params.size, INT64_MAX))
+                            : 0;
         return step::NeedQuota{res.accounts[pending->next_quota], bytes};
     }
     const std::string shown = "<" + pending->path.mailbox() + ">";
@@ -106,7 +114,8 @@ Step Session::State::next_quota_or_accept() {
         // "mailbox full" (temporary) unless the message alone exceeds the
         // whole quota, which retrying cannot fix.
         if (pending->all_larger_than_quota)
-            return reject_rcpt(552, "5.2.2", shown + ": Message exceeds the mailbox quota", "over_quota");
+            return reject_rcpt(552, "5.2.2", shown + ": Message exceeds the mailbox quota",
+                               "over_quota");
         return reject_rcpt(452, "4.2.2", shown + ": Mailbox full, try again later", "over_quota");
     }
     // Accounts over quota behind a multi-account alias stay in the delivery:
@@ -133,9 +142,11 @@ Step Session::State::quota_result(Status st, std::optional<int64_t> limit) {
         bool larger = limit && *limit > 0 && size > static_cast<uint64_t>(*limit);
         if (!larger) pending->all_larger_than_quota = false;
     } else {
-        log::warn("event=smtp_quota_check_failed account={} error={}", acct, log::quote(st.error().message));
+        log::warn("event=smtp_quota_check_failed account={} error={}", acct,
+                  log::quote(st.error().message));
         const std::string shown = "<" + pending->path.mailbox() + ">";
-        return reject_rcpt(451, "4.3.0", shown + ": Temporary lookup failure", "quota_check_failed");
+        return reject_rcpt(451, "4.3.0", shown + ": Temporary lookup failure",
+                           "quota_check_failed");
     }
     return next_quota_or_accept();
 }

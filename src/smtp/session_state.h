@@ -13,7 +13,17 @@
 
 namespace postamt::smtp {
 
-enum class Phase { idle, command, data, chunk, wait_lookup, wait_quota, wait_delivery, wait_tls, closed };
+enum class Phase {
+    idle,
+    command,
+    data,
+    chunk,
+    wait_lookup,
+    wait_quota,
+    wait_delivery,
+    wait_tls,
+    closed
+};
 
 struct AcceptedRcpt {
     std::string address;  // as it goes into logs and "for <...>"
@@ -104,7 +114,8 @@ struct Session::State {
     Step finish_chunk();
     Step deliver(std::string body);
     Step delivery_result(Result<std::vector<store::DeliveredCopy>> r);
-    void log_rejected_message(int code, std::string_view enh, std::string_view reason, uint64_t size);
+    void log_rejected_message(int code, std::string_view enh, std::string_view reason,
+                              uint64_t size);
 };
 
 // The Message-ID field of a message's header (unfolded, trimmed, at most

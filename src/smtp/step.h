@@ -44,10 +44,10 @@ struct FailedDelivery {
 
 struct DeliveryReport {
     std::string queue_id;
-    bool accepted = false;                 // the client got 250
+    bool accepted = false;                   // the client got 250
     store::MessageId stored_message_id = 0;  // a stored copy (for the retry queue)
     std::vector<FailedDelivery> retry;
-    std::vector<std::string> forward_to;   // remote alias targets (outbound queue)
+    std::vector<std::string> forward_to;  // remote alias targets (outbound queue)
 };
 
 namespace step {
@@ -83,8 +83,8 @@ struct Delivered {
 };
 }  // namespace step
 
-using Step = std::variant<step::None, step::Reply, step::ReplyAndClose, step::StartTls,
-                          step::NeedLookup, step::NeedQuota, step::NeedDelivery,
-                          step::ReadChunk, step::Delivered>;
+using Step =
+    std::variant<step::None, step::Reply, step::ReplyAndClose, step::StartTls, step::NeedLookup,
+                 step::NeedQuota, step::NeedDelivery, step::ReadChunk, step::Delivered>;
 
 }  // namespace postamt::smtp

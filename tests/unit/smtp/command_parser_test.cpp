@@ -103,7 +103,8 @@ TEST(SmtpCommand, RcptToForms) {
 }
 
 TEST(SmtpCommand, MailParameters) {
-    Command c = ok("MAIL FROM:<a@b.example> SIZE=12345 BODY=8bitmime SMTPUTF8 RET=hdrs ENVID=QQ+2Bx AUTH=<>");
+    Command c = ok(
+        "MAIL FROM:<a@b.example> SIZE=12345 BODY=8bitmime SMTPUTF8 RET=hdrs ENVID=QQ+2Bx AUTH=<>");
     EXPECT_EQ(c.mail.size, 12345u);
     EXPECT_EQ(c.mail.body, BodyType::eight_bit_mime);
     EXPECT_TRUE(c.mail.smtputf8);

@@ -147,21 +147,24 @@ TEST_P(SmtpSmuggling, NeverEndsEarly) {
     EXPECT_LE(o.consumed, c.stream.find('\n', smuggled) + 1) << c.name;
 }
 
-const std::string kSmuggled = "MAIL FROM:<evil@attacker.example>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\n";
+const std::string kSmuggled =
+    "MAIL FROM:<evil@attacker.example>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\n";
 
 INSTANTIATE_TEST_SUITE_P(
     Variants, SmtpSmuggling,
-    ::testing::Values(SmugglingCase{"lf_dot_lf", "Subject: a\r\n\r\nbody\n.\n" + kSmuggled},
-                      SmugglingCase{"cr_dot_cr", "Subject: a\r\n\r\nbody\r.\r" + kSmuggled},
-                      SmugglingCase{"lf_dot_crlf", "Subject: a\r\n\r\nbody\n.\r\n" + kSmuggled},
-                      SmugglingCase{"crlf_dot_lf", "Subject: a\r\n\r\nbody\r\n.\n" + kSmuggled},
-                      SmugglingCase{"dot_cr_crlf", "Subject: a\r\n\r\nbody\r\n.\r\r\n" + kSmuggled},
-                      SmugglingCase{"cr_dot_crlf", "Subject: a\r\n\r\nbody\r.\r\n" + kSmuggled},
-                      SmugglingCase{"crlf_dot_cr", "Subject: a\r\n\r\nbody\r\n.\r" + kSmuggled},
-                      SmugglingCase{"cr_cr_lf_dot", "Subject: a\r\n\r\nbody\r\r\n.\r\n" + kSmuggled},
-                      SmugglingCase{"lf_lf_dot", "Subject: a\r\n\r\nbody\n\n.\r\n" + kSmuggled},
-                      SmugglingCase{"crlf_dot_lf_crlf", "Subject: a\r\n\r\nbody\r\n.\n\r\n" + kSmuggled},
-                      SmugglingCase{"nul_dot", std::string("Subject: a\r\n\r\nbody\r\n.\0\r\n\n", 25) + kSmuggled}),
+    ::testing::Values(
+        SmugglingCase{"lf_dot_lf", "Subject: a\r\n\r\nbody\n.\n" + kSmuggled},
+        SmugglingCase{"cr_dot_cr", "Subject: a\r\n\r\nbody\r.\r" + kSmuggled},
+        SmugglingCase{"lf_dot_crlf", "Subject: a\r\n\r\nbody\n.\r\n" + kSmuggled},
+        SmugglingCase{"crlf_dot_lf", "Subject: a\r\n\r\nbody\r\n.\n" + kSmuggled},
+        SmugglingCase{"dot_cr_crlf", "Subject: a\r\n\r\nbody\r\n.\r\r\n" + kSmuggled},
+        SmugglingCase{"cr_dot_crlf", "Subject: a\r\n\r\nbody\r.\r\n" + kSmuggled},
+        SmugglingCase{"crlf_dot_cr", "Subject: a\r\n\r\nbody\r\n.\r" + kSmuggled},
+        SmugglingCase{"cr_cr_lf_dot", "Subject: a\r\n\r\nbody\r\r\n.\r\n" + kSmuggled},
+        SmugglingCase{"lf_lf_dot", "Subject: a\r\n\r\nbody\n\n.\r\n" + kSmuggled},
+        SmugglingCase{"crlf_dot_lf_crlf", "Subject: a\r\n\r\nbody\r\n.\n\r\n" + kSmuggled},
+        SmugglingCase{"nul_dot",
+                      std::string("Subject: a\r\n\r\nbody\r\n.\0\r\n\n", 25) + kSmuggled}),
     [](const ::testing::TestParamInfo<SmugglingCase>& i) { return std::string(i.param.name); });
 
 TEST(SmtpDataReader, NulDotLineIsContentNotEnd) {

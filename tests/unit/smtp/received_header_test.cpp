@@ -20,8 +20,10 @@ TEST(SmtpReceived, ProtocolTypes) {
 
 TEST(SmtpReceived, Date) {
     using namespace std::chrono;
-    EXPECT_EQ(rfc5322_date(system_clock::time_point(seconds(0))), "Thu, 01 Jan 1970 00:00:00 +0000");
-    EXPECT_EQ(rfc5322_date(system_clock::time_point(seconds(1727784000))), "Tue, 01 Oct 2024 12:00:00 +0000");
+    EXPECT_EQ(rfc5322_date(system_clock::time_point(seconds(0))),
+              "Thu, 01 Jan 1970 00:00:00 +0000");
+    EXPECT_EQ(rfc5322_date(system_clock::time_point(seconds(1727784000))),
+              "Tue, 01 Oct 2024 12:00:00 +0000");
 }
 
 TEST(SmtpReceived, IpLiteral) {
@@ -43,7 +45,8 @@ TEST(SmtpQueueId, EncodingAndUniqueness) {
 }
 
 TEST(SmtpMessageId, FoundUnfoldedAndBounded) {
-    EXPECT_EQ(find_message_id("Subject: x\r\nMessage-ID:  <a@b>\r\n\r\nMessage-ID: <no>\r\n"), "<a@b>");
+    EXPECT_EQ(find_message_id("Subject: x\r\nMessage-ID:  <a@b>\r\n\r\nMessage-ID: <no>\r\n"),
+              "<a@b>");
     EXPECT_EQ(find_message_id("message-id:\r\n <folded@b>\r\nX: y\r\n\r\n"), "<folded@b>");
     EXPECT_EQ(find_message_id("Subject: x\r\n\r\nMessage-ID: <body@b>\r\n"), "");
     EXPECT_EQ(find_message_id("Message-ID: <" + std::string(400, 'x') + ">\r\n").size(), 250u);

@@ -33,19 +33,21 @@ struct FakeBackend {
     Result<store::Resolution> resolve(const std::string& address) {
         if (lookup_fails) return make_error(Errc::unavailable, "directory down");
         std::string a = address;
-        std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(a.begin(), a.end(), a.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         auto it = directory.find(a);
         if (it != directory.end()) return it->second;
         store::Resolution r;
         auto at = a.rfind('@');
         std::string domain = at == std::string::npos ? "" : a.substr(at + 1);
-        r.kind = local_domains.count(domain) ? store::RecipientKind::unknown_user : store::RecipientKind::not_local;
+        r.kind = local_domains.count(domain) ? store::RecipientKind::unknown_user
+                                             : store::RecipientKind::not_local;
         return r;
     }
 };
 
 class Harness {
-public:
+  public:
     explicit Harness(SessionOptions opt = default_options()) : session_(opt, env()) {}
 
     static SessionOptions default_options() {
@@ -60,7 +62,9 @@ public:
 
     SessionEnv env() {
         SessionEnv e;
-        e.now = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1727784000)); };
+        e.now = [] {
+            return std::chrono::system_clock::time_point(std::chrono::seconds(1727784000));
+        };
         e.next_queue_id = [this] { return "QID" + std::to_string(++qid_counter); };
         return e;
     }
@@ -81,7 +85,8 @@ public:
     // Several lines in one go (the runner's pipelined buffer); replies concatenated.
     std::string pipeline(const std::vector<std::string>& ls) {
         std::string out;
-        for (std::size_t i = 0; i < ls.size(); ++i) out += line(ls[i], LineEnd::crlf, i + 1 < ls.size());
+        for (std::size_t i = 0; i < ls.size(); ++i)
+            out += line(ls[i], LineEnd::crlf, i + 1 < ls.size());
         return out;
     }
     // DATA content lines then ".".
@@ -137,9 +142,11 @@ public:
             }
             if (auto* r = std::get_if<step::NeedQuota>(&s)) {
                 quota_checks.push_back(r->account);
-                int64_t limit = backend.quota_limit.count(r->account) ? backend.quota_limit[r->account] : 0;
+                int64_t limit =
+                    backend.quota_limit.count(r->account) ? backend.quota_limit[r->account] : 0;
                 if (limit > 0 && backend.usage[r->account] + r->bytes > limit)
-                    s = session_.on_quota_result(make_error(Errc::over_quota, "mailbox full"), limit);
+                    s = session_.on_quota_result(make_error(Errc::over_quota, "mailbox full"),
+                                                 limit);
                 else
                     s = session_.on_quota_result(ok_status());
                 continue;
@@ -180,7 +187,7 @@ public:
     int steps = 0;
     int qid_counter = 0;
 
-private:
+  private:
     Session session_;
 };
 

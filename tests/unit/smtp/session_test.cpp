@@ -56,9 +56,10 @@ TEST(SmtpSession, TooManyConnections) {
 
 TEST(SmtpSession, EhloExtensions) {
     Ready h;
-    EXPECT_EQ(h.ehlo(),
-              "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10000\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
-              "250-ENHANCEDSTATUSCODES\r\n250 CHUNKING\r\n");
+    EXPECT_EQ(
+        h.ehlo(),
+        "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10000\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
+        "250-ENHANCEDSTATUSCODES\r\n250 CHUNKING\r\n");
 }
 
 TEST(SmtpSession, EhloOffersStartTlsOnlyWhenAvailableAndInactive) {
@@ -98,8 +99,11 @@ TEST(SmtpSession, FullTransaction) {
     EXPECT_EQ(m.targets[0].account, 1);
     EXPECT_TRUE(m.enforce_quota);
     EXPECT_EQ(m.internal_date, 1727784000);
-    EXPECT_EQ(m.data.rfind("Return-Path: <sender@remote.example>\r\nReceived: from client.example.org ", 0), 0u);
-    EXPECT_NE(m.data.find("\r\nSubject: hello\r\nMessage-ID: <m1@remote.example>\r\n\r\n.dot\r\nbody\r\n"),
+    EXPECT_EQ(m.data.rfind(
+                  "Return-Path: <sender@remote.example>\r\nReceived: from client.example.org ", 0),
+              0u);
+    EXPECT_NE(m.data.find(
+                  "\r\nSubject: hello\r\nMessage-ID: <m1@remote.example>\r\n\r\n.dot\r\nbody\r\n"),
               std::string::npos);
     EXPECT_EQ(m.data.substr(m.data.size() - 6), "body\r\n");
     ASSERT_EQ(h.reports.size(), 1u);
@@ -145,7 +149,8 @@ TEST(SmtpSession, ReceivedHeaderTwoRecipientsTlsUtf8) {
     h.data({"Subject: x", "", "b"});
     ASSERT_EQ(h.delivered.size(), 1u);
     const std::string& d = h.delivered[0].data;
-    EXPECT_NE(d.find("\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256 bits))\r\n"), std::string::npos);
+    EXPECT_NE(d.find("\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256 bits))\r\n"),
+              std::string::npos);
     EXPECT_NE(d.find("with UTF8SMTPS id QID1;\r\n"), std::string::npos);
     EXPECT_EQ(d.find("\tfor <"), std::string::npos);  // only with one recipient
 }
@@ -204,8 +209,9 @@ TEST(SmtpSession, HeloNotRequiredWhenConfigured) {
     h.line("DATA");
     h.data({"x"});
     ASSERT_EQ(h.delivered.size(), 1u);
-    EXPECT_NE(h.delivered[0].data.find("Received: from [192.0.2.1] (client.example.org [192.0.2.1])"),
-              std::string::npos);
+    EXPECT_NE(
+        h.delivered[0].data.find("Received: from [192.0.2.1] (client.example.org [192.0.2.1])"),
+        std::string::npos);
 }
 
 TEST(SmtpSession, UnknownCommandAndSyntaxErrors) {
@@ -214,7 +220,8 @@ TEST(SmtpSession, UnknownCommandAndSyntaxErrors) {
     EXPECT_EQ(h.line(""), "500 5.5.2 Error: bad syntax\r\n");
     h.ehlo();
     EXPECT_EQ(h.line("MAIL FROM:bad"), "501 5.1.7 Error: bad sender address syntax\r\n");
-    EXPECT_EQ(h.line("MAIL FROM:<s@remote.example> FOO=1"), "555 5.5.4 Unsupported parameter: FOO\r\n");
+    EXPECT_EQ(h.line("MAIL FROM:<s@remote.example> FOO=1"),
+              "555 5.5.4 Unsupported parameter: FOO\r\n");
     EXPECT_EQ(h.session().error_count(), 4u);
 }
 
@@ -254,10 +261,12 @@ TEST(SmtpSession, RecipientDecisions) {
     Ready h;
     h.ehlo();
     h.line("MAIL FROM:<s@remote.example>");
-    EXPECT_EQ(h.line("RCPT TO:<x@remote.example>"), "554 5.7.1 <x@remote.example>: Relay access denied\r\n");
+    EXPECT_EQ(h.line("RCPT TO:<x@remote.example>"),
+              "554 5.7.1 <x@remote.example>: Relay access denied\r\n");
     EXPECT_EQ(h.line("RCPT TO:<nobody@example.com>"),
               "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown\r\n");
-    EXPECT_EQ(h.line("RCPT TO:<x@[192.0.2.9]>"), "554 5.7.1 <x@[192.0.2.9]>: Relay access denied\r\n");
+    EXPECT_EQ(h.line("RCPT TO:<x@[192.0.2.9]>"),
+              "554 5.7.1 <x@[192.0.2.9]>: Relay access denied\r\n");
     EXPECT_EQ(h.line("RCPT TO:<Postmaster>"), "250 2.1.5 Ok\r\n");
     EXPECT_EQ(h.lookups.back(), "postmaster@example.com");
     EXPECT_EQ(h.line("RCPT TO:<@relay.example:a@example.com>"), "250 2.1.5 Ok\r\n");
@@ -290,7 +299,8 @@ TEST(SmtpSession, LookupFailureIsTemporary) {
     h.ehlo();
     h.line("MAIL FROM:<s@remote.example>");
     h.backend.lookup_fails = true;
-    EXPECT_EQ(h.line("RCPT TO:<a@example.com>"), "451 4.3.0 <a@example.com>: Temporary lookup failure\r\n");
+    EXPECT_EQ(h.line("RCPT TO:<a@example.com>"),
+              "451 4.3.0 <a@example.com>: Temporary lookup failure\r\n");
 }
 
 TEST(SmtpSession, QuotaAtRcpt) {
@@ -302,10 +312,12 @@ TEST(SmtpSession, QuotaAtRcpt) {
     EXPECT_EQ(h.line("RCPT TO:<a@example.com>"), "250 2.1.5 Ok\r\n");
     h.line("RSET");
     h.line("MAIL FROM:<s@remote.example> SIZE=200");
-    EXPECT_EQ(h.line("RCPT TO:<a@example.com>"), "452 4.2.2 <a@example.com>: Mailbox full, try again later\r\n");
+    EXPECT_EQ(h.line("RCPT TO:<a@example.com>"),
+              "452 4.2.2 <a@example.com>: Mailbox full, try again later\r\n");
     h.line("RSET");
     h.line("MAIL FROM:<s@remote.example> SIZE=5000");
-    EXPECT_EQ(h.line("RCPT TO:<a@example.com>"), "552 5.2.2 <a@example.com>: Message exceeds the mailbox quota\r\n");
+    EXPECT_EQ(h.line("RCPT TO:<a@example.com>"),
+              "552 5.2.2 <a@example.com>: Message exceeds the mailbox quota\r\n");
     // Postmaster is always accepted (RFC 5321 4.5.1): no quota refusal.
     EXPECT_EQ(h.line("RCPT TO:<postmaster@example.com>"), "250 2.1.5 Ok\r\n");
     // An alias is accepted while one account behind it has room.
@@ -344,8 +356,9 @@ TEST(SmtpSession, DuplicateRecipientsDeliverOnce) {
 TEST(SmtpSession, PipelinedRepliesInOrder) {
     Ready h;
     h.ehlo();
-    std::string out = h.pipeline({"MAIL FROM:<s@remote.example>", "RCPT TO:<a@example.com>",
-                                  "RCPT TO:<nobody@example.com>", "RCPT TO:<b@example.com>", "DATA"});
+    std::string out =
+        h.pipeline({"MAIL FROM:<s@remote.example>", "RCPT TO:<a@example.com>",
+                    "RCPT TO:<nobody@example.com>", "RCPT TO:<b@example.com>", "DATA"});
     EXPECT_EQ(out,
               "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
               "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown\r\n"
@@ -358,9 +371,10 @@ TEST(SmtpSession, EveryReplyAfterGreetingHasEnhancedCode) {
     Ready h;
     h.ehlo();
     std::string out;
-    for (const char* l : {"MAIL FROM:<s@remote.example>", "RCPT TO:<a@example.com>", "RCPT TO:<x@remote.example>",
-                          "RCPT TO:<nobody@example.com>", "NOOP", "VRFY a", "EXPN a", "HELP", "AUTH PLAIN",
-                          "STARTTLS", "RSET", "BOGUS", "MAIL FROM:<<>", "QUIT"})
+    for (const char* l :
+         {"MAIL FROM:<s@remote.example>", "RCPT TO:<a@example.com>", "RCPT TO:<x@remote.example>",
+          "RCPT TO:<nobody@example.com>", "NOOP", "VRFY a", "EXPN a", "HELP", "AUTH PLAIN",
+          "STARTTLS", "RSET", "BOGUS", "MAIL FROM:<<>", "QUIT"})
         out += h.line(l);
     std::regex line_re("^[245][0-9][0-9] [245]\\.[0-9]{1,3}\\.[0-9]{1,3} .*$");
     std::size_t pos = 0, n = 0;
@@ -382,7 +396,8 @@ TEST(SmtpSession, SmallCommands) {
               "252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery\r\n");
     EXPECT_EQ(h.line("EXPN staff"), "502 5.5.1 Error: EXPN not available\r\n");
     EXPECT_EQ(h.line("HELP").substr(0, 10), "214 2.0.0 ");
-    EXPECT_EQ(h.line("AUTH PLAIN AHVzZXIAcGFzcw=="), "503 5.5.1 Error: authentication not enabled\r\n");
+    EXPECT_EQ(h.line("AUTH PLAIN AHVzZXIAcGFzcw=="),
+              "503 5.5.1 Error: authentication not enabled\r\n");
     EXPECT_EQ(h.line("STARTTLS"), "502 5.5.1 Error: command not implemented\r\n");
     EXPECT_TRUE(h.lookups.empty());
 }
@@ -404,7 +419,8 @@ TEST(SmtpSession, RsetClearsTransaction) {
 TEST(SmtpSession, MailSizeAndBody) {
     Ready h;
     h.ehlo();
-    EXPECT_EQ(h.line("MAIL FROM:<s@remote.example> SIZE=10001"), "552 5.3.4 Message size exceeds fixed limit\r\n");
+    EXPECT_EQ(h.line("MAIL FROM:<s@remote.example> SIZE=10001"),
+              "552 5.3.4 Message size exceeds fixed limit\r\n");
     EXPECT_EQ(h.line("MAIL FROM:<s@remote.example> SIZE=99999999999999999999"),
               "552 5.3.4 Message size exceeds fixed limit\r\n");
     EXPECT_EQ(h.line("MAIL FROM:<s@remote.example> BODY=BINARYMIME"),
@@ -448,7 +464,8 @@ TEST(SmtpSession, BareLfInDataRejectsAndCloses) {
     h.line("DATA");
     EXPECT_EQ(h.line("Subject: x"), "");
     // What a runner splitting "body\n.\nMAIL FROM:..." at LF hands over.
-    EXPECT_EQ(h.line("body", LineEnd::lf), "521 5.5.2 mx.example.com Error: bare <LF> received\r\n");
+    EXPECT_EQ(h.line("body", LineEnd::lf),
+              "521 5.5.2 mx.example.com Error: bare <LF> received\r\n");
     EXPECT_TRUE(h.closed);
     EXPECT_EQ(h.line(".", LineEnd::lf), "");
     EXPECT_EQ(h.line("MAIL FROM:<evil@attacker.example>"), "");
@@ -471,16 +488,18 @@ TEST(SmtpSession, BareCrInDataRejectsAndCloses) {
 
 TEST(SmtpSession, SmugglingStreamNeverYieldsSecondMessage) {
     // Feed whole raw streams the way a runner would split them; count deliveries.
-    const std::vector<std::string> variants = {"\n.\n", "\r.\r", "\n.\r\n", "\r\n.\n", "\r\n.\r\r\n", "\r.\r\n"};
+    const std::vector<std::string> variants = {"\n.\n",   "\r.\r",       "\n.\r\n",
+                                               "\r\n.\n", "\r\n.\r\r\n", "\r.\r\n"};
     for (const auto& v : variants) {
         Ready h;
         h.ehlo();
         h.line("MAIL FROM:<s@remote.example>");
         h.line("RCPT TO:<a@example.com>");
         h.line("DATA");
-        std::string stream = "Subject: 1\r\n\r\nfirst" + v +
-                             "MAIL FROM:<evil@attacker.example>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n"
-                             "Subject: smuggled\r\n\r\nsecond\r\n.\r\n";
+        std::string stream =
+            "Subject: 1\r\n\r\nfirst" + v +
+            "MAIL FROM:<evil@attacker.example>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n"
+            "Subject: smuggled\r\n\r\nsecond\r\n.\r\n";
         std::size_t pos = 0;
         int replies = 0;
         while (pos < stream.size() && !h.closed) {
@@ -503,14 +522,16 @@ TEST(SmtpSession, SmugglingStreamNeverYieldsSecondMessage) {
 
 TEST(SmtpSession, EarlyTalker) {
     Harness h;
-    EXPECT_EQ(h.run(h.session().on_early_input()),
-              "554 5.5.0 mx.example.com Error: protocol error, client spoke before the greeting\r\n");
+    EXPECT_EQ(
+        h.run(h.session().on_early_input()),
+        "554 5.5.0 mx.example.com Error: protocol error, client spoke before the greeting\r\n");
     EXPECT_TRUE(h.closed);
 }
 
 TEST(SmtpSession, TimeoutAndShutdown) {
     Ready h;
-    EXPECT_EQ(h.run(h.session().on_timeout()), "421 4.4.2 mx.example.com Error: timeout exceeded\r\n");
+    EXPECT_EQ(h.run(h.session().on_timeout()),
+              "421 4.4.2 mx.example.com Error: timeout exceeded\r\n");
     EXPECT_TRUE(h.closed);
     Ready g;
     EXPECT_EQ(g.run(g.session().on_shutdown()).substr(0, 10), "421 4.3.2 ");
@@ -582,7 +603,8 @@ TEST(SmtpSession, BdatWithoutTransactionReadsChunkThenRefuses) {
 TEST(SmtpSession, BdatUnreadableSizeCloses) {
     Ready h;
     h.ehlo();
-    EXPECT_EQ(h.line("BDAT lots"), "501 5.5.4 Syntax: BDAT chunk-size [LAST] (closing: chunk size unknown)\r\n");
+    EXPECT_EQ(h.line("BDAT lots"),
+              "501 5.5.4 Syntax: BDAT chunk-size [LAST] (closing: chunk size unknown)\r\n");
     EXPECT_TRUE(h.closed);
 }
 
@@ -591,8 +613,10 @@ TEST(SmtpSession, BdatOverLimit) {
     h.ehlo();
     h.line("MAIL FROM:<s@remote.example>");
     h.line("RCPT TO:<a@example.com>");
-    EXPECT_EQ(h.bdat("BDAT 6000", std::string(6000, 'a')), "250 2.0.0 Ok: 6000 octets received\r\n");
-    EXPECT_EQ(h.bdat("BDAT 6000", std::string(6000, 'b')), "552 5.3.4 Message size exceeds fixed limit\r\n");
+    EXPECT_EQ(h.bdat("BDAT 6000", std::string(6000, 'a')),
+              "250 2.0.0 Ok: 6000 octets received\r\n");
+    EXPECT_EQ(h.bdat("BDAT 6000", std::string(6000, 'b')),
+              "552 5.3.4 Message size exceeds fixed limit\r\n");
     EXPECT_EQ(h.bdat("BDAT 3 LAST", "ccc"), "503 5.5.1 Error: need MAIL command\r\n");
     EXPECT_TRUE(h.delivered.empty());
     EXPECT_EQ(h.line("BDAT 20000"), "552 5.3.4 Message size exceeds fixed limit\r\n");
@@ -623,7 +647,8 @@ std::string send_to_team(Ready& h) {
 
 TEST(SmtpSession, PartialFailureAfterDataGoesToRetry) {
     Ready h;
-    h.backend.deliver = [](const store::NewMessage& m) -> Result<std::vector<store::DeliveredCopy>> {
+    h.backend.deliver =
+        [](const store::NewMessage& m) -> Result<std::vector<store::DeliveredCopy>> {
         std::vector<store::DeliveredCopy> v;
         for (const auto& t : m.targets) {
             store::DeliveredCopy c;
@@ -646,7 +671,8 @@ TEST(SmtpSession, PartialFailureAfterDataGoesToRetry) {
     ASSERT_EQ(r.retry.size(), 1u);
     EXPECT_EQ(r.retry[0].account, 2);
     EXPECT_EQ(r.retry[0].error, Errc::over_quota);
-    EXPECT_EQ(r.retry[0].recipients, (std::vector<std::string>{"team@example.com", "b@example.com"}));
+    EXPECT_EQ(r.retry[0].recipients,
+              (std::vector<std::string>{"team@example.com", "b@example.com"}));
 }
 
 TEST(SmtpSession, DiskFullIsTemporaryForWholeTransaction) {
@@ -661,7 +687,8 @@ TEST(SmtpSession, DiskFullIsTemporaryForWholeTransaction) {
 
 TEST(SmtpSession, EveryCopyUnavailable) {
     Ready h;
-    h.backend.deliver = [](const store::NewMessage& m) -> Result<std::vector<store::DeliveredCopy>> {
+    h.backend.deliver =
+        [](const store::NewMessage& m) -> Result<std::vector<store::DeliveredCopy>> {
         std::vector<store::DeliveredCopy> v;
         for (const auto& t : m.targets) {
             store::DeliveredCopy c;
@@ -676,7 +703,8 @@ TEST(SmtpSession, EveryCopyUnavailable) {
 
 TEST(SmtpSession, EveryCopyOverQuota) {
     Ready h;
-    h.backend.deliver = [](const store::NewMessage& m) -> Result<std::vector<store::DeliveredCopy>> {
+    h.backend.deliver =
+        [](const store::NewMessage& m) -> Result<std::vector<store::DeliveredCopy>> {
         std::vector<store::DeliveredCopy> v;
         for (const auto& t : m.targets) {
             store::DeliveredCopy c;
