@@ -9,6 +9,7 @@
 
 #include "cli/client_settings.h"
 #include "cli/commands.h"
+#include "cli/delivery_queue_timer.h"
 #include "cli/first_run.h"
 #include "common/log.h"
 #include "net/fd_limit.h"
@@ -91,10 +92,12 @@ int serve(Context& ctx, const ServeOptions& o) {
     bool root = ::geteuid() == 0;
     if (auto b = server.bind(/*allow_partial=*/!root); !b) fail("cannot listen: " + b.error().message);
     rctx->options = smtp::SessionOptions::from_config(cfg, smtp::Mode::inbound, server.tls() != nullptr);
+    // The store already queued these copies in the delivery's transaction
+    // (NewMessage::queue_failures); the timer below retries them.
     rctx->on_retry = [](const smtp::DeliveryReport& r) {
         for (auto& f : r.retry)
-            log::error("event=smtp_local_retry_needed qid={} account={} error={}", r.queue_id, f.account,
-                       log::quote(f.message));
+            log::warn("event=smtp_local_queued qid={} account={} error={}", r.queue_id, f.account,
+                      log::quote(f.message));
     };
     server.set_handler(Protocol::smtp, [rctx](std::shared_ptr<net::Connection> c) {
         return smtp::run_session(std::move(c), rctx);
@@ -109,6 +112,7 @@ int serve(Context& ctx, const ServeOptions& o) {
 
     server.handle_signals(std::chrono::duration_cast<std::chrono::milliseconds>(kGrace));
     server.start();
+    start_delivery_queue_timer(server, ctx.shared_store());
 
     std::vector<ActiveListener> shown;
     for (auto& b : server.bound()) {

@@ -1,4 +1,5 @@
 #pragma once
+#include "common/utf8.h"
 // RFC 5321 4.1.2 paths as they appear in MAIL FROM and RCPT TO, with the
 // RFC 6531 (SMTPUTF8) extensions. Pure functions of bytes.
 //
@@ -64,7 +65,6 @@ std::optional<std::string> parse_address_literal(std::string_view lit);
 // RFC 5321 Local-part: the dot-string as is when valid, else a quoted string.
 std::string quote_local_part(std::string_view local);
 bool is_dot_string(std::string_view s, bool allow_utf8);
-bool is_valid_utf8(std::string_view s);
 
 // The address to hand to store::Store::resolve_recipient: mailbox() with the
 // bare "<postmaster>" completed with `postmaster_domain`.

@@ -197,6 +197,9 @@ Step Session::State::deliver(std::string body) {
     d.message.internal_date =
         std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
     d.message.enforce_quota = true;
+    // A copy that fails while others succeed waits in the store's delivery
+    // queue (same transaction), so the one 250 for all is safe.
+    d.message.queue_failures = true;
     for (auto a : targets) d.message.targets.push_back(store::DeliveryTarget{a, 0, {}});
     phase = Phase::wait_delivery;
     return d;

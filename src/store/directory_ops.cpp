@@ -202,8 +202,12 @@ void Store::remove_account(std::string address, Callback<Unit> done) {
             msgs->bind(1, acct->id);
             std::vector<BlobId> blobs;
             while (msgs->step()) blobs.push_back(msgs->i64(0));
+            auto queued = tx.db.prepare("SELECT blob_id FROM delivery_queue WHERE account_id = ?");
+            queued->bind(1, acct->id);
+            while (queued->step()) blobs.push_back(queued->i64(0));
             for (BlobId b : blobs) release_blob(tx, b);
             const char* stmts[] = {
+                "DELETE FROM delivery_queue WHERE account_id = ?1",
                 "DELETE FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?1)",
                 "DELETE FROM tombstones WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?1)",
                 "DELETE FROM acl WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?1)",

@@ -2,6 +2,7 @@
 // serve FETCH, QRESYNC and POP3.
 #include <algorithm>
 
+#include "common/log.h"
 #include "mime/parsed_message.h"
 #include "store/store_impl.h"
 
@@ -141,6 +142,21 @@ void remove_rows(WriteTx& tx, const Mailbox& mb, const std::vector<MessageRow>& 
     tx.touched(mb.id, ms);
 }
 
+// A failed target waits in delivery_queue holding its own blob reference.
+void enqueue_local(WriteTx& tx, BlobId blob, const DeliveryTarget& t, int64_t internal_date, int64_t now,
+                   const std::string& error) {
+    auto q = tx.db.prepare(
+        "INSERT INTO delivery_queue(blob_id, account_id, mailbox_id, flags, keywords, internal_date, created, "
+        "next_attempt, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Flags f = normalized(t.flags);
+    q->bind(1, blob).bind(2, t.account).bind(3, t.mailbox).bind(4, f.system).bind(5, join_keywords(f.keywords));
+    q->bind(6, internal_date).bind(7, now).bind(8, now + 60).bind(9, error);
+    q->run();
+    auto ref = tx.db.prepare("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?");
+    ref->bind(1, blob);
+    ref->run();
+}
+
 struct PreparedDelivery {
     std::string data;
     mime::Summary summary;
@@ -214,6 +230,16 @@ void Store::deliver(NewMessage msg, Callback<std::vector<DeliveredCopy>> done) {
                         return true;
                     });
                     out.push_back(std::move(c));
+                }
+                bool any_ok = std::any_of(out.begin(), out.end(), [](auto& c) { return c.error == Errc::ok; });
+                if (msg.queue_failures && any_ok) {
+                    for (std::size_t i = 0; i < out.size(); ++i) {
+                        if (out[i].error == Errc::ok) continue;
+                        const auto& t = msg.targets[i];
+                        enqueue_local(tx, blob, t, msg.internal_date ? msg.internal_date : now, now,
+                                      out[i].error_message);
+                        out[i].queued = true;
+                    }
                 }
                 return out;
             },
@@ -388,6 +414,77 @@ void Store::read_summary(BlobId blob, Callback<std::string> done) {
             st->bind(1, blob);
             if (!st->step()) return make_error(Errc::not_found, "blob is gone");
             return st->text(0);
+        },
+        std::move(done));
+}
+
+void Store::run_delivery_queue(int64_t max_age_seconds, Callback<QueueRunStats> done, int64_t at) {
+    impl_->write<QueueRunStats>(
+        [max_age_seconds, at](WriteTx& tx) -> Result<QueueRunStats> {
+            QueueRunStats stats;
+            int64_t now = at ? at : unix_now();
+            struct Entry {
+                int64_t id;
+                BlobId blob;
+                AccountId account;
+                MailboxId mailbox;
+                Flags flags;
+                int64_t internal_date, created, attempts;
+            };
+            std::vector<Entry> due;
+            {
+                auto st = tx.db.prepare(
+                    "SELECT id, blob_id, account_id, mailbox_id, flags, keywords, internal_date, created, attempts "
+                    "FROM delivery_queue WHERE next_attempt <= ? ORDER BY next_attempt LIMIT 500");
+                st->bind(1, now);
+                while (st->step())
+                    due.push_back(Entry{st->i64(0), st->i64(1), st->i64(2), st->i64(3),
+                                        Flags{static_cast<uint32_t>(st->i64(4)), split_keywords(st->text(5))},
+                                        st->i64(6), st->i64(7), st->i64(8)});
+            }
+            for (const auto& e : due) {
+                auto finish = [&] {
+                    auto del = tx.db.prepare("DELETE FROM delivery_queue WHERE id = ?");
+                    del->bind(1, e.id);
+                    del->run();
+                    release_blob(tx, e.blob);
+                };
+                std::optional<Mailbox> mb;
+                if (e.mailbox) mb = mailbox_by_id(tx.db, e.mailbox);
+                if (!mb || mb->account_id != e.account) mb = mailbox_by_name(tx.db, e.account, "INBOX");
+                std::string error;
+                if (!mb) {
+                    error = "account no longer exists";
+                } else {
+                    auto size = tx.db.prepare("SELECT length FROM blobs WHERE id = ?");
+                    size->bind(1, e.blob);
+                    int64_t bytes = size->step() ? size->i64(0) : 0;
+                    if (over_quota(quota_of(tx.db, e.account), bytes, 1)) {
+                        error = "mailbox full";
+                    } else {
+                        place(tx, *mb, e.blob, bytes, e.flags, e.internal_date, now, 0, "");
+                        finish();
+                        ++stats.delivered;
+                        continue;
+                    }
+                }
+                if (!mb || now - e.created > max_age_seconds) {
+                    log::error("event=local_delivery_expired queue_entry={} account={} error={}", e.id, e.account,
+                               log::quote(error));
+                    finish();
+                    ++stats.expired;
+                    continue;
+                }
+                int64_t backoff = std::min<int64_t>(3600, int64_t{60} << std::min<int64_t>(e.attempts, 6));
+                auto upd = tx.db.prepare(
+                    "UPDATE delivery_queue SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?");
+                upd->bind(1, now + backoff).bind(2, error).bind(3, e.id);
+                upd->run();
+                ++stats.deferred;
+            }
+            auto left = tx.db.prepare("SELECT count(*) FROM delivery_queue");
+            if (left->step()) stats.remaining = static_cast<int>(left->i64(0));
+            return stats;
         },
         std::move(done));
 }

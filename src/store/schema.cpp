@@ -97,6 +97,25 @@ CREATE TABLE acl(
 CREATE INDEX acl_identifier ON acl(identifier);
 )sql";
 
+// Version 3: the local delivery queue. A recipient whose copy failed after
+// the others were stored (SMTP answered one 250 for all) waits here, holding
+// a reference to the blob, until a retry places it (DESIGN.md "Queue").
+constexpr const char* kMigrateV3 = R"sql(
+CREATE TABLE delivery_queue(
+  id INTEGER PRIMARY KEY,
+  blob_id INTEGER NOT NULL REFERENCES blobs(id),
+  account_id INTEGER NOT NULL,
+  mailbox_id INTEGER NOT NULL DEFAULT 0,
+  flags INTEGER NOT NULL DEFAULT 0,
+  keywords TEXT NOT NULL DEFAULT '',
+  internal_date INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '');
+CREATE INDEX delivery_queue_due ON delivery_queue(next_attempt);
+)sql";
+
 struct Migration {
     int to_version;
     const char* sql;
@@ -104,6 +123,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kMigrateV2},
+    {3, kMigrateV3},
 };
 
 int user_version(Db& db) {
@@ -113,7 +133,12 @@ int user_version(Db& db) {
 
 }  // namespace
 
-const char* schema_v1_sql() { return kSchemaV1; }
+std::string schema_sql_up_to(int version) {
+    std::string out;
+    for (const auto& m : kMigrations)
+        if (m.to_version <= version) out += m.sql;
+    return out;
+}
 
 Result<int> migrate_schema(Db& db) {
     try {

@@ -50,6 +50,11 @@ struct NewMessage {
     int64_t internal_date = 0;  // 0: now
     std::vector<DeliveryTarget> targets;
     bool enforce_quota = true;
+    // When at least one target got its copy, the targets that failed go to
+    // the local delivery queue in the same transaction (SMTP has answered
+    // one 250 for all of them). When none succeeded nothing is queued: the
+    // sender keeps the message and retries.
+    bool queue_failures = false;
     // Import only: explicit UID (must be >= the mailbox's uid_next), POP3 UIDL,
     // save date. Only meaningful with a single target.
     Uid uid = 0;
@@ -68,6 +73,14 @@ struct DeliveredCopy {
     MessageId message_id = 0;
     Errc error = Errc::ok;
     std::string error_message;
+    bool queued = false;  // failed, and waiting in the delivery queue
+};
+
+struct QueueRunStats {
+    int delivered = 0;
+    int deferred = 0;
+    int expired = 0;  // gave up after max_age (logged; bounces come with the outbound queue)
+    int remaining = 0;
 };
 
 struct FlagChange {
@@ -230,6 +243,10 @@ public:
     void read_blob(BlobRef blob, int64_t offset, int64_t length /* -1: to end */, Callback<std::string> done);
     // The stored MIME summary (mime::ParsedMessage serialised).
     void read_summary(BlobId blob, Callback<std::string> done);
+    // Retries queued local deliveries that are due: placed copies leave the
+    // queue; failures back off (1 min doubling up to 1 h); entries older than
+    // `max_age_seconds` are dropped with an error log line. `now` 0: the clock.
+    void run_delivery_queue(int64_t max_age_seconds, Callback<QueueRunStats> done, int64_t now = 0);
     // Would adding `bytes` (and one message) exceed the account's quota?
     void check_quota(AccountId account, int64_t bytes, Callback<Unit> done);
 

@@ -333,7 +333,9 @@ int verify(const std::string& dir, const std::string& log_path) {
     sqlite3_stmt* q = nullptr;
     sqlite3_prepare_v2(db,
                        "SELECT b.id, b.refcount, (SELECT count(*) FROM messages m WHERE m.blob_id = b.id) "
-                       "FROM blobs b WHERE b.refcount != (SELECT count(*) FROM messages m WHERE m.blob_id = b.id)",
+                       "+ (SELECT count(*) FROM delivery_queue q WHERE q.blob_id = b.id) FROM blobs b "
+                       "WHERE b.refcount != (SELECT count(*) FROM messages m WHERE m.blob_id = b.id) "
+                       "+ (SELECT count(*) FROM delivery_queue q WHERE q.blob_id = b.id)",
                        -1, &q, nullptr);
     while (sqlite3_step(q) == SQLITE_ROW)
         fail("blob " + std::to_string(sqlite3_column_int64(q, 0)) + " refcount " + std::to_string(sqlite3_column_int64(q, 1)) +

@@ -31,7 +31,7 @@ void exec_sql(const std::string& db_path, const std::string& sql) {
 TEST(Migration, FromVersion1Fixture) {
     std::string dir = temp_dir("migrate");
     std::string fixtures = std::string(POSTAMT_SOURCE_DIR) + "/tests/unit/store/fixtures";
-    exec_sql(dir + "/mail.db", schema_v1_sql());
+    exec_sql(dir + "/mail.db", schema_sql_up_to(1));
     exec_sql(dir + "/mail.db", read_file(fixtures + "/schema_v1_data.sql"));
     std::filesystem::create_directories(dir + "/blobs");
     std::filesystem::copy_file(fixtures + "/v1/00000001.seg", dir + "/blobs/00000001.seg");
@@ -67,6 +67,35 @@ TEST(Migration, FromVersion1Fixture) {
     EXPECT_EQ(c.at(0).modseq, 4u);
     auto created = must(SYNC(Mailbox, store->create_mailbox(acct.id, "New", "", 0, cb)));
     EXPECT_GT(created.uid_validity, 1700000002u);
+    store->close();
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Migration, FromVersion2Fixture) {
+    std::string dir = temp_dir("migrate2");
+    std::string fixtures = std::string(POSTAMT_SOURCE_DIR) + "/tests/unit/store/fixtures";
+    exec_sql(dir + "/mail.db", schema_sql_up_to(2));
+    exec_sql(dir + "/mail.db", read_file(fixtures + "/schema_v2_data.sql"));
+    std::filesystem::create_directories(dir + "/blobs");
+    std::filesystem::copy_file(fixtures + "/v1/00000001.seg", dir + "/blobs/00000001.seg");
+    StoreOptions o;
+    o.data_dir = dir;
+    o.min_free_bytes = 0;
+    auto store = must(Store::open(o));
+    auto acct = *must(SYNC(std::optional<Account>, store->find_account("old@example.org", cb)));
+    auto inbox = *must(SYNC(std::optional<Mailbox>, store->get_mailbox(acct.id, "INBOX", cb)));
+    auto acl = must(SYNC(std::vector<AclEntry>, store->get_acl(inbox.id, cb)));
+    ASSERT_EQ(acl.size(), 1u);
+    EXPECT_EQ(acl[0].rights, "lr");
+    auto subs = must(SYNC(std::vector<std::string>, store->list_subscriptions(acct.id, cb)));
+    EXPECT_EQ(subs, (std::vector<std::string>{"Gone But Subscribed", "INBOX"}));
+    // Version 3's delivery queue works on the upgraded store.
+    auto st = must(SYNC(QueueRunStats, store->run_delivery_queue(3600, cb)));
+    EXPECT_EQ(st.remaining, 0);
+    auto rows = must(SYNC(std::vector<MessageRow>, store->fetch_rows(inbox.id, {}, cb)));
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(must(SYNC(std::string, store->read_blob(rows[0].blob, 0, -1, cb))),
+              read_file(fixtures + "/v1/00000001.seg"));
     store->close();
     std::filesystem::remove_all(dir);
 }

@@ -1,5 +1,6 @@
 #include <sqlite3.h>
 
+#include <ctime>
 #include <set>
 #include <thread>
 
@@ -416,6 +417,77 @@ TEST_F(StoreFixture, UidValidityOfAnEmptyMailboxCanBeImported) {
     auto full = SYNC(Unit, store->set_uid_validity(inbox.id, 778, cb));
     ASSERT_FALSE(full.ok());
     EXPECT_EQ(full.error().code, Errc::conflict);
+}
+
+}  // namespace
+}  // namespace postamt::store::testing
+
+namespace postamt::store::testing {
+namespace {
+
+TEST_F(StoreFixture, FailedCopiesWaitInTheDeliveryQueueAndAreRetried) {
+    auto carol = must(SYNC(Account, store->add_account(NewAccount{"carol@example.org", {}, 0, 0}, cb)));
+    must(SYNC(Unit, store->set_quota(carol.id, 0, 1, cb)));
+    deliver_one(sample_message("fills carol"), carol.id);
+    NewMessage m;
+    m.data = sample_message("to both");
+    m.targets = {{bob.id, 0, {}}, {carol.id, 0, Flags{kFlagged, {}}}};
+    m.queue_failures = true;
+    auto res = must(SYNC(std::vector<DeliveredCopy>, store->deliver(m, cb)));
+    EXPECT_EQ(res[0].error, Errc::ok);
+    EXPECT_EQ(res[1].error, Errc::over_quota);
+    EXPECT_TRUE(res[1].queued);
+    auto cin = mailbox(carol.id, "INBOX");
+    EXPECT_EQ(cin.messages, 1u);
+
+    int64_t t0 = static_cast<int64_t>(std::time(nullptr));
+    auto early = must(SYNC(QueueRunStats, store->run_delivery_queue(86400, cb, t0)));
+    EXPECT_EQ(early.delivered + early.deferred, 0) << "not due yet";
+    EXPECT_EQ(early.remaining, 1);
+    auto full = must(SYNC(QueueRunStats, store->run_delivery_queue(86400, cb, t0 + 61)));
+    EXPECT_EQ(full.deferred, 1) << "still over quota";
+    must(SYNC(Unit, store->set_quota(carol.id, 0, 0, cb)));
+    auto ok = must(SYNC(QueueRunStats, store->run_delivery_queue(86400, cb, t0 + 61 + 121)));
+    EXPECT_EQ(ok.delivered, 1);
+    EXPECT_EQ(ok.remaining, 0);
+    auto r = rows(cin.id);
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(blob(r[1]), sample_message("to both"));
+    EXPECT_EQ(r[1].flags.system, static_cast<uint32_t>(kFlagged));
+    EXPECT_EQ(rows(inbox.id).size(), 1u) << "bob is never delivered twice";
+    EXPECT_EQ(r[1].blob.id, rows(inbox.id)[0].blob.id);
+}
+
+TEST_F(StoreFixture, NothingIsQueuedWhenEveryCopyFailed) {
+    must(SYNC(Unit, store->set_quota(bob.id, 0, 1, cb)));
+    deliver_one(sample_message("fills"), bob.id);
+    NewMessage m;
+    m.data = sample_message("refused");
+    m.targets = {{bob.id, 0, {}}};
+    m.queue_failures = true;
+    auto res = must(SYNC(std::vector<DeliveredCopy>, store->deliver(m, cb)));
+    EXPECT_EQ(res[0].error, Errc::over_quota);
+    EXPECT_FALSE(res[0].queued) << "the sender got a 4xx and keeps the message";
+    auto st = must(SYNC(QueueRunStats, store->run_delivery_queue(86400, cb, static_cast<int64_t>(std::time(nullptr)) + 3600)));
+    EXPECT_EQ(st.remaining, 0);
+}
+
+TEST_F(StoreFixture, ExpiredQueueEntriesAreDroppedAndReleaseTheirBlob) {
+    auto carol = must(SYNC(Account, store->add_account(NewAccount{"carol@example.org", {}, 0, 0}, cb)));
+    must(SYNC(Unit, store->set_quota(carol.id, 0, 1, cb)));
+    deliver_one(sample_message("fills carol"), carol.id);
+    NewMessage m;
+    m.data = sample_message("late");
+    m.targets = {{bob.id, 0, {}}, {carol.id, 0, {}}};
+    m.queue_failures = true;
+    must(SYNC(std::vector<DeliveredCopy>, store->deliver(m, cb)));
+    auto st = must(SYNC(QueueRunStats, store->run_delivery_queue(3600, cb, static_cast<int64_t>(std::time(nullptr)) + 7200)));
+    EXPECT_EQ(st.expired, 1);
+    EXPECT_EQ(st.remaining, 0);
+    // Bob expunges his copy: the blob has no reference left and is collected.
+    must(SYNC(ExpungeResult, store->expunge(ExpungeRequest{inbox.id, {}, false}, cb)));
+    auto c = must(SYNC(CompactionStats, store->compact(-1, cb)));
+    EXPECT_EQ(c.blobs_deleted, 1);
 }
 
 }  // namespace
