@@ -13,15 +13,23 @@ constexpr std::chrono::seconds kInterval{60};
 // queue by default (maximal_queue_lifetime = 5d).
 constexpr int64_t kMaxAgeSeconds = 5 * 86400;
 
+// The server's io_context runs until no work is left, so the loop wakes
+// every second to notice a stop instead of sleeping a whole interval.
+constexpr std::chrono::seconds kTick{1};
+
 asio::awaitable<void> queue_loop(net::Server* server, std::shared_ptr<store::Store> store) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
+    auto next_run = std::chrono::steady_clock::now();
     while (!server->stopping()) {
-        auto stats = co_await net::await_store<store::QueueRunStats>(
-            [&](auto done) { store->run_delivery_queue(kMaxAgeSeconds, std::move(done)); });
-        if (stats.ok() && (stats->delivered || stats->deferred || stats->expired))
-            log::info("event=delivery_queue_run delivered={} deferred={} expired={} remaining={}", stats->delivered,
-                      stats->deferred, stats->expired, stats->remaining);
-        timer.expires_after(kInterval);
+        if (std::chrono::steady_clock::now() >= next_run) {
+            auto stats = co_await net::await_store<store::QueueRunStats>(
+                [&](auto done) { store->run_delivery_queue(kMaxAgeSeconds, std::move(done)); });
+            if (stats.ok() && (stats->delivered || stats->deferred || stats->expired))
+                log::info("event=delivery_queue_run delivered={} deferred={} expired={} remaining={}",
+                          stats->delivered, stats->deferred, stats->expired, stats->remaining);
+            next_run = std::chrono::steady_clock::now() + kInterval;
+        }
+        timer.expires_after(kTick);
         auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec) break;
     }

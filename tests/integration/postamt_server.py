@@ -100,10 +100,13 @@ file = "{self.log}"
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=40)
+                # Graceful stop finishes in-flight transactions; idle
+                # connections are told to go at once.
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                raise AssertionError("postamt serve did not stop within 20 s of SIGTERM")
         code = self.proc.returncode if self.proc else 0
         self.proc = None
         return code

@@ -264,3 +264,30 @@ def test_one_log_line_per_transaction(server):
     lines = [l for l in server.read_log().splitlines() if "event=smtp_delivered" in l]
     assert len(lines) == 1, lines
     assert "log-1@x" in lines[0] and "bob@example.org" in lines[0]
+
+
+def test_sigterm_lets_the_transaction_in_flight_finish(server):
+    # A client in the middle of DATA when SIGTERM arrives still gets its 250,
+    # then 421 for what follows; the server exits by itself with status 0.
+    import signal
+    import time
+    with socket.create_connection(("127.0.0.1", server.ports["smtp"]), timeout=10) as s:
+        s.recv(1000)
+        s.sendall(b"EHLO c.example\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n"
+                  b"Subject: in flight\r\n\r\nfirst half\r\n")
+        out = b""
+        while b"354" not in out:
+            out += s.recv(4096)
+        server.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        s.sendall(b"second half\r\n.\r\nNOOP\r\n")
+        out = b""
+        while b"421" not in out:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            out += chunk
+    assert b"250 2.0.0" in out, out
+    assert server.proc.wait(timeout=20) == 0
+    server.proc = None
+    assert server.message("bob@example.org", 1).endswith(b"first half\r\nsecond half\r\n")
