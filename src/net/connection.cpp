@@ -511,4 +511,10 @@ asio::awaitable<bool> Connection::read_proxy_header(Clock::duration timeout) {
     }
 }
 
+bool Connection::input_pending() const {
+    if (has_buffered_input()) return true;
+    boost::system::error_code ec;
+    return !closed_ && socket_.available(ec) > 0 && !ec;
+}
+
 }  // namespace postamt::net

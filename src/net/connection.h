@@ -90,6 +90,9 @@ public:
     // Bytes received but not yet consumed: a protocol refuses a pipelined
     // STARTTLS with this (RFC 3207 4.2) and may use it for pipelining logic.
     bool has_buffered_input() const { return in_.size() > in_pos_; }
+    // Buffered here or already waiting in the kernel: before a greeting this
+    // means the client talked first (SMTP "pregreet").
+    bool input_pending() const;
     // Per-read idle timeout; the default comes from [limits] for the protocol.
     void set_idle_timeout(Clock::duration d) { idle_timeout_ = d; }
     Clock::duration idle_timeout() const { return idle_timeout_; }

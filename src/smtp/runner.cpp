@@ -48,6 +48,11 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
     std::shared_ptr<store::Store> st = ctx->store;
 
     Step step = session.on_connect(peer);
+    // A client that sends before the greeting is a spam bot or confused
+    // (Postfix logs "improper command pipelining after CONNECT"; postscreen
+    // rejects the pregreet): 554 and close.
+    if (!conn->is_tls() && conn->admission() == net::Admission::ok && conn->input_pending())
+        step = session.on_early_input();
     for (;;) {
         // Perform steps until the session wants input.
         bool want_input = false;

@@ -15,7 +15,8 @@ def free_port() -> int:
 
 
 class PostamtServer:
-    def __init__(self, binary: pathlib.Path, root: pathlib.Path, extra_config: str = ""):
+    def __init__(self, binary: pathlib.Path, root: pathlib.Path, extra_config: str = "",
+                 server_extra: str = 'run_as_user = ""'):
         self.binary = pathlib.Path(binary)
         self.root = pathlib.Path(root)
         self.data = self.root / "data"
@@ -23,6 +24,7 @@ class PostamtServer:
         self.log = self.root / "postamt.log"
         self.ports = {"smtp": free_port()}
         self.extra_config = extra_config
+        self.server_extra = server_extra
         self.proc = None
         self.write_config()
 
@@ -39,7 +41,7 @@ tls = "starttls"
 [server]
 hostname = "mail.example.org"
 data_dir = "{self.data}"
-run_as_user = ""
+{self.server_extra}
 default_domain = "example.org"
 
 [log]

@@ -291,3 +291,31 @@ def test_sigterm_lets_the_transaction_in_flight_finish(server):
     assert server.proc.wait(timeout=20) == 0
     server.proc = None
     assert server.message("bob@example.org", 1).endswith(b"first half\r\nsecond half\r\n")
+
+
+def test_client_talking_before_the_greeting_is_rejected(server):
+    # Whether the bytes are in before the server looks is a race on
+    # loopback, so a few tries: each is either rejected with 554 or (bytes
+    # came too late to count as early) greeted normally; at least one must be
+    # caught, and none may see the early command executed.
+    caught = 0
+    for _ in range(10):
+        with socket.create_connection(("127.0.0.1", server.ports["smtp"]), timeout=10) as s:
+            s.sendall(b"EHLO early.example\r\nMAIL FROM:<a@example.net>\r\n")
+            out = b""
+            try:
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    out += chunk
+                    if out.startswith(b"220") and b"250 2.1.0" in out:
+                        break
+            except socket.timeout:
+                pass
+        if out.startswith(b"554 5.5.0"):
+            caught += 1
+            assert b"250" not in out
+        else:
+            assert out.startswith(b"220"), out
+    assert caught >= 1
