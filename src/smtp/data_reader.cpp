@@ -2,18 +2,6 @@
 
 namespace postamt::smtp {
 
-void DataReader::append(std::string_view b) {
-    size_ += b.size();
-    if (too_big_) return;
-    if (size_ > max_size_) {
-        too_big_ = true;
-        out_.clear();
-        out_.shrink_to_fit();
-        return;
-    }
-    out_.append(b);
-}
-
 DataReader::Status DataReader::feed(std::string_view bytes, LineEnd end) {
     if (status_ != Status::more) return status_;
     if (pending_cr_) {

@@ -27,47 +27,9 @@ enum class LineEnd {
            // the next call continues the same line
 };
 
-class DataReader {
-  public:
-    enum class Status {
-        more,     // feed the next line
-        done,     // the end-of-data line was seen; take() the message
-        bare_lf,  // a line ended in a bare LF: reject and close
-        bare_cr,  // a CR not followed by LF: reject and close
-    };
-
-    // `max_size`: bytes of content (after dot-unstuffing, CRLF line ends)
-    // beyond which the reader keeps consuming but stores nothing more and
-    // reports too_big() at the end (552 5.3.4).
-    explicit DataReader(uint64_t max_size) : max_size_(max_size) {}
-
-    // One line or line fragment, without its line ending. After a status
-    // other than `more`, further calls return the same status.
-    Status feed(std::string_view bytes, LineEnd end);
-
-    bool too_big() const { return too_big_; }
-    // Content bytes seen so far (counted even past the limit).
-    uint64_t size() const { return size_; }
-    // The message in canonical CRLF form (valid after `done`, unless too_big()).
-    std::string take() { return std::move(out_); }
-
-  private:
-    void append(std::string_view b);
-
-    uint64_t max_size_;
-    uint64_t size_ = 0;
-    bool too_big_ = false;
-    Status status_ = Status::more;
-    bool at_line_start_ = true;  // previous line ended in CRLF (or DATA's)
-    bool line_had_dot_ = false;  // this line began with '.', which was removed
-    uint64_t line_len_ = 0;      // bytes of this line after unstuffing
-    bool pending_cr_ = false;    // the last fragment ended in '\r'
-    std::string out_;
-};
-
-// BDAT chunks (RFC 3030 2): raw bytes, no dot-stuffing, no line rules (the
-// byte count keeps client and server in step). Accumulates up to the limit,
-// then only counts.
+// Message bytes up to a limit, then only counted. Holds BDAT chunks
+// directly (RFC 3030 2: raw bytes, no dot-stuffing, no line rules; the byte
+// count keeps client and server in step) and DATA's unstuffed lines.
 class ChunkAccumulator {
   public:
     explicit ChunkAccumulator(uint64_t max_size) : max_size_(max_size) {}
@@ -82,5 +44,41 @@ class ChunkAccumulator {
     bool too_big_ = false;
     std::string out_;
 };
+
+class DataReader {
+  public:
+    enum class Status {
+        more,     // feed the next line
+        done,     // the end-of-data line was seen; take() the message
+        bare_lf,  // a line ended in a bare LF: reject and close
+        bare_cr,  // a CR not followed by LF: reject and close
+    };
+
+    // `max_size`: bytes of content (after dot-unstuffing, CRLF line ends)
+    // beyond which the reader keeps consuming but stores nothing more and
+    // reports too_big() at the end (552 5.3.4).
+    explicit DataReader(uint64_t max_size) : body_(max_size) {}
+
+    // One line or line fragment, without its line ending. After a status
+    // other than `more`, further calls return the same status.
+    Status feed(std::string_view bytes, LineEnd end);
+
+    bool too_big() const { return body_.too_big(); }
+    // Content bytes seen so far (counted even past the limit).
+    uint64_t size() const { return body_.size(); }
+    // The message in canonical CRLF form (valid after `done`, unless too_big()).
+    std::string take() { return body_.take(); }
+
+  private:
+    void append(std::string_view b) { body_.append(b); }
+
+    ChunkAccumulator body_;
+    Status status_ = Status::more;
+    bool at_line_start_ = true;  // previous line ended in CRLF (or DATA's)
+    bool line_had_dot_ = false;  // this line began with '.', which was removed
+    uint64_t line_len_ = 0;      // bytes of this line after unstuffing
+    bool pending_cr_ = false;    // the last fragment ended in '\r'
+};
+
 
 }  // namespace postamt::smtp

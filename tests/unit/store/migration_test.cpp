@@ -28,18 +28,25 @@ void exec_sql(const std::string& db_path, const std::string& sql) {
     ASSERT_EQ(rc, SQLITE_OK) << msg;
 }
 
-TEST(Migration, FromVersion1Fixture) {
-    std::string dir = temp_dir("migrate");
-    std::string fixtures = std::string(POSTAMT_SOURCE_DIR) + "/tests/unit/store/fixtures";
-    exec_sql(dir + "/mail.db", schema_sql_up_to(1));
-    exec_sql(dir + "/mail.db", read_file(fixtures + "/schema_v1_data.sql"));
-    std::filesystem::create_directories(dir + "/blobs");
-    std::filesystem::copy_file(fixtures + "/v1/00000001.seg", dir + "/blobs/00000001.seg");
+const std::string kFixtures = std::string(POSTAMT_SOURCE_DIR) + "/tests/unit/store/fixtures";
 
+// A data directory as schema `version` left it (DDL of that version plus
+// fixtures/schema_v<version>_data.sql and the v1 blob segment), opened by
+// the current store, which migrates it.
+std::shared_ptr<Store> open_fixture(int version, const std::string& dir) {
+    exec_sql(dir + "/mail.db", schema_sql_up_to(version));
+    exec_sql(dir + "/mail.db", read_file(kFixtures + "/schema_v" + std::to_string(version) + "_data.sql"));
+    std::filesystem::create_directories(dir + "/blobs");
+    std::filesystem::copy_file(kFixtures + "/v1/00000001.seg", dir + "/blobs/00000001.seg");
     StoreOptions o;
     o.data_dir = dir;
     o.min_free_bytes = 0;
-    auto store = must(Store::open(o));
+    return must(Store::open(o));
+}
+
+TEST(Migration, FromVersion1Fixture) {
+    std::string dir = temp_dir("migrate");
+    auto store = open_fixture(1, dir);
     auto acct = *must(SYNC(std::optional<Account>, store->find_account("old@example.org", cb)));
     EXPECT_EQ(acct.highest_modseq, 3u);
     // Subscriptions moved from the column to their own table.
@@ -55,7 +62,7 @@ TEST(Migration, FromVersion1Fixture) {
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].flags.keywords, (std::vector<std::string>{"Legacy"}));
     EXPECT_EQ(must(SYNC(std::string, store->read_blob(rows[0].blob, 0, -1, cb))),
-              read_file(fixtures + "/v1/00000001.seg"));
+              read_file(kFixtures + "/v1/00000001.seg"));
     // New features work on the migrated store: ACLs, and new deliveries
     // continue the UID and MODSEQ sequences.
     must(SYNC(Unit, store->set_acl(boxes[0].id, AclEntry{"anyone", "lr"}, cb)));
@@ -73,15 +80,7 @@ TEST(Migration, FromVersion1Fixture) {
 
 TEST(Migration, FromVersion2Fixture) {
     std::string dir = temp_dir("migrate2");
-    std::string fixtures = std::string(POSTAMT_SOURCE_DIR) + "/tests/unit/store/fixtures";
-    exec_sql(dir + "/mail.db", schema_sql_up_to(2));
-    exec_sql(dir + "/mail.db", read_file(fixtures + "/schema_v2_data.sql"));
-    std::filesystem::create_directories(dir + "/blobs");
-    std::filesystem::copy_file(fixtures + "/v1/00000001.seg", dir + "/blobs/00000001.seg");
-    StoreOptions o;
-    o.data_dir = dir;
-    o.min_free_bytes = 0;
-    auto store = must(Store::open(o));
+    auto store = open_fixture(2, dir);
     auto acct = *must(SYNC(std::optional<Account>, store->find_account("old@example.org", cb)));
     auto inbox = *must(SYNC(std::optional<Mailbox>, store->get_mailbox(acct.id, "INBOX", cb)));
     auto acl = must(SYNC(std::vector<AclEntry>, store->get_acl(inbox.id, cb)));
@@ -95,7 +94,7 @@ TEST(Migration, FromVersion2Fixture) {
     auto rows = must(SYNC(std::vector<MessageRow>, store->fetch_rows(inbox.id, {}, cb)));
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(must(SYNC(std::string, store->read_blob(rows[0].blob, 0, -1, cb))),
-              read_file(fixtures + "/v1/00000001.seg"));
+              read_file(kFixtures + "/v1/00000001.seg"));
     store->close();
     std::filesystem::remove_all(dir);
 }
