@@ -176,7 +176,9 @@ std::optional<DateTime> parse_date(std::string_view s) {
             t[i + 1].text.size() == 4) {
             int v = to_int(t[i + 1].text);
             int hh = v / 100, mm = v % 100;
-            if (mm > 59) return std::nullopt;
+            // Real offsets stay within a day (the summary format relies on
+            // it); "+9618" is as broken as a minute of 75.
+            if (mm > 59 || hh > 23) return std::nullopt;
             zone = (hh * 60 + mm) * (t[i].sep == '-' ? -1 : 1);
         } else if (!t[i].number && t[i].sep == 0) {
             if (!alpha_zone(t[i].text, zone)) zone = 0;  // unknown zone: as -0000
