@@ -6,15 +6,19 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 
 #include "cli/client_settings.h"
 #include "cli/commands.h"
 #include "cli/delivery_queue_timer.h"
 #include "cli/first_run.h"
+#include "auth/authenticator.h"
 #include "common/log.h"
+#include "imap/runner.h"
 #include "net/fd_limit.h"
 #include "net/privileges.h"
 #include "net/server.h"
+#include "pop3/runner.h"
 #include "smtp/runner.h"
 
 namespace postamt::cli {
@@ -22,7 +26,7 @@ namespace {
 
 // Protocols `serve` runs so far; listeners of the others are left out with a
 // log line instead of accepting connections nobody answers.
-bool implemented(Protocol p) { return p == Protocol::smtp; }
+bool implemented(Protocol p) { return p == Protocol::smtp || p == Protocol::imap || p == Protocol::pop3; }
 
 // Not root: ports below 1024 cannot be bound. With the built-in listeners
 // (no [[listener]] in the file) serve moves them up by 10000 (25 -> 10025,
@@ -40,6 +44,21 @@ bool shift_privileged_ports(Config& cfg) {
 }
 
 constexpr std::chrono::seconds kGrace{30};
+
+auth::AuthenticatorOptions authenticator_options(const Config& cfg) {
+    auth::AuthenticatorOptions o;
+    o.default_domain = cfg.server.default_domain;
+    o.argon2.ops_limit = cfg.auth.argon2_ops_limit;
+    o.argon2.mem_limit = static_cast<std::size_t>(cfg.auth.argon2_mem_limit);
+    o.cache.ttl = cfg.auth.cache_ttl;
+    o.pool.threads = static_cast<int>(cfg.auth.hash_threads);
+    o.throttle.max_in_flight = static_cast<int>(cfg.auth.max_concurrent_per_ip);
+    // 0 in the config means "never block".
+    o.throttle.block_after = cfg.auth.max_failures_per_ip == 0 ? std::numeric_limits<int>::max()
+                                                               : static_cast<int>(cfg.auth.max_failures_per_ip);
+    o.throttle.block_duration = cfg.auth.block_duration;
+    return o;
+}
 
 Status chown_tree(const std::string& dir, const std::string& user) {
     struct passwd* pw = ::getpwnam(user.c_str());
@@ -79,7 +98,7 @@ int serve(Context& ctx, const ServeOptions& o) {
                       protocol_name(l.protocol));
     }
     cfg.listeners = active;
-    if (cfg.listeners.empty()) config_error("no listener of an implemented protocol (smtp) is configured");
+    if (cfg.listeners.empty()) config_error("no listener of an implemented protocol (smtp, imap, pop3) is configured");
 
     store::Store& st = ctx.store(/*create=*/true);
     std::optional<DemoAccount> demo;
@@ -101,6 +120,16 @@ int serve(Context& ctx, const ServeOptions& o) {
     };
     server.set_handler(Protocol::smtp, [rctx](std::shared_ptr<net::Connection> c) {
         return smtp::run_session(std::move(c), rctx);
+    });
+    auto authenticator =
+        std::make_shared<auth::Authenticator>(auth::store_directory(ctx.shared_store()), authenticator_options(cfg));
+    auto ictx = imap::make_runner_context(cfg, ctx.shared_store(), authenticator, server.tls() != nullptr);
+    server.set_handler(Protocol::imap, [ictx](std::shared_ptr<net::Connection> c) {
+        return imap::run_session(std::move(c), ictx);
+    });
+    auto pctx = pop3::make_runner_context(cfg, ctx.shared_store(), authenticator, server.tls() != nullptr);
+    server.set_handler(Protocol::pop3, [pctx](std::shared_ptr<net::Connection> c) {
+        return pop3::run_session(std::move(c), pctx);
     });
 
     if (root && !cfg.server.run_as_user.empty()) {

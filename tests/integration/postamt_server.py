@@ -22,20 +22,24 @@ class PostamtServer:
         self.data = self.root / "data"
         self.config = self.root / "postamt.toml"
         self.log = self.root / "postamt.log"
-        self.ports = {"smtp": free_port()}
+        self.ports = {name: free_port() for name in ("smtp", "imap", "imaps", "pop3", "pop3s")}
         self.extra_config = extra_config
         self.server_extra = server_extra
         self.proc = None
         self.write_config()
 
     def write_config(self):
-        listeners = f"""
+        listeners = ""
+        for name, protocol, tls in (("smtp", "smtp", "starttls"), ("imap", "imap", "starttls"),
+                                    ("imaps", "imap", "implicit"), ("pop3", "pop3", "starttls"),
+                                    ("pop3s", "pop3", "implicit")):
+            listeners += f"""
 [[listener]]
-name = "smtp"
-protocol = "smtp"
+name = "{name}"
+protocol = "{protocol}"
 address = ["127.0.0.1"]
-port = {self.ports['smtp']}
-tls = "starttls"
+port = {self.ports[name]}
+tls = "{tls}"
 """
         self.config.write_text(f"""
 [server]
