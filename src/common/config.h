@@ -120,6 +120,20 @@ struct SmtpConfig {
     bool operator==(const SmtpConfig&) const = default;
 };
 
+// [pop3] (docs/pop3.md). The maildrop is the account's INBOX.
+struct Pop3Config {
+    // Retention (RFC 2449 6.7 EXPIRE): a message fully downloaded with RETR
+    // is deleted by the server this many days after that download, at the
+    // start of a later POP3 session of the account. 0: never (EXPIRE NEVER).
+    std::uint32_t expire_days = 0;
+    // RFC 2449 6.5 LOGIN-DELAY: minimum time between two POP3 logins of one
+    // account; a login sooner gets -ERR [LOGIN-DELAY]. 0: none (not advertised).
+    std::chrono::seconds login_delay{0};
+    // RFC 1939 8: one POP3 session per maildrop; a second gets -ERR [IN-USE].
+    bool lock_maildrop = true;
+    bool operator==(const Pop3Config&) const = default;
+};
+
 struct Config {
     ServerConfig server;
     LogConfig log;
@@ -129,6 +143,7 @@ struct Config {
     AuthConfig auth;
     StoreConfig store;
     SmtpConfig smtp;
+    Pop3Config pop3;
     bool operator==(const Config&) const = default;
 };
 

@@ -890,6 +890,20 @@ constexpr Field<Config> kSmtp[] = {
      }},
 };
 
+// ---- [pop3]
+constexpr Field<Config> kPop3[] = {
+    {"expire_days",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_int(c, n, p, 0, 36500, cfg.pop3.expire_days);
+     }},
+    {"login_delay",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_duration(c, n, p, seconds(0), seconds(kDay), cfg.pop3.login_delay);
+     }},
+    {"lock_maildrop", [](Ctx& c, const toml::node& n, const std::string& p,
+                         Config& cfg) { read_bool(c, n, p, cfg.pop3.lock_maildrop); }},
+};
+
 constexpr Field<Config> kTop[] = {
     {"server", [](Ctx& c, const toml::node& n, const std::string& p,
                   Config& cfg) { read_section<Config>(c, n, p, kServer, cfg); }},
@@ -907,6 +921,8 @@ constexpr Field<Config> kTop[] = {
                  Config& cfg) { read_section<Config>(c, n, p, kStore, cfg); }},
     {"smtp", [](Ctx& c, const toml::node& n, const std::string& p,
                 Config& cfg) { read_section<Config>(c, n, p, kSmtp, cfg); }},
+    {"pop3", [](Ctx& c, const toml::node& n, const std::string& p,
+                Config& cfg) { read_section<Config>(c, n, p, kPop3, cfg); }},
 };
 
 template <class Target>
@@ -927,6 +943,7 @@ std::vector<std::string> all_key_paths() {
     add_paths<Config>(out, "auth", kAuth);
     add_paths<Config>(out, "store", kStore);
     add_paths<Config>(out, "smtp", kSmtp);
+    add_paths<Config>(out, "pop3", kPop3);
     return out;
 }
 

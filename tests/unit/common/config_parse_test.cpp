@@ -75,6 +75,9 @@ TEST(ConfigDefaults, EmptyFileGivesDefaults) {
     EXPECT_EQ(c.smtp.max_recipients, 1000u);
     EXPECT_TRUE(c.smtp.helo_required);
     EXPECT_EQ(c.smtp.banner, "ESMTP Postamt");
+    EXPECT_EQ(c.pop3.expire_days, 0u);
+    EXPECT_EQ(c.pop3.login_delay, seconds(0));
+    EXPECT_TRUE(c.pop3.lock_maildrop);
 }
 
 TEST(ConfigDefaults, EightStandardListeners) {
@@ -180,6 +183,11 @@ tombstone_max_age = "1w"
 max_recipients = 100
 helo_required = false
 banner = "ready"
+
+[pop3]
+expire_days = 30
+login_delay = "5m"
+lock_maildrop = false
 )");
     EXPECT_EQ(c.server.hostname, "mail.example.com");
     EXPECT_EQ(c.server.data_dir, "/srv/mail");
@@ -223,6 +231,24 @@ banner = "ready"
     EXPECT_EQ(c.smtp.max_recipients, 100u);
     EXPECT_FALSE(c.smtp.helo_required);
     EXPECT_EQ(c.smtp.banner, "ready");
+    EXPECT_EQ(c.pop3.expire_days, 30u);
+    EXPECT_EQ(c.pop3.login_delay, seconds(300));
+    EXPECT_FALSE(c.pop3.lock_maildrop);
+}
+
+TEST(ConfigValues, Pop3Limits) {
+    EXPECT_EQ(parsed("pop3.expire_days = 0").pop3.expire_days, 0u);
+    EXPECT_EQ(parsed("pop3.expire_days = 36500").pop3.expire_days, 36500u);
+    EXPECT_THAT(errors_of("pop3.expire_days = -1"),
+                HasSubstr("'pop3.expire_days' must be an integer 0-36500, got -1"));
+    EXPECT_THAT(errors_of("pop3.expire_days = \"7d\""),
+                HasSubstr("'pop3.expire_days' must be an integer 0-36500"));
+    EXPECT_EQ(parsed("pop3.login_delay = 90").pop3.login_delay, seconds(90));
+    EXPECT_THAT(errors_of("pop3.login_delay = \"2d\""),
+                HasSubstr("'pop3.login_delay' must be a duration from 0s to 1d"));
+    EXPECT_THAT(errors_of("pop3.lock_maildrop = \"no\""),
+                HasSubstr("'pop3.lock_maildrop' must be true or false"));
+    EXPECT_THAT(errors_of("[pop3]\nexpire_day = 3\n"), HasSubstr("did you mean 'expire_days'?"));
 }
 
 TEST(ConfigValues, LogLevels) {
@@ -414,7 +440,7 @@ TEST(ConfigUnknownKeys, NestedTypoSuggestsKey) {
 TEST(ConfigUnknownKeys, TopLevel) {
     EXPECT_THAT(errors_of("foo = 1"),
                 HasSubstr("unknown key 'foo' (known sections: server, log, tls, listener, limits, "
-                          "auth, store, smtp)"));
+                          "auth, store, smtp, pop3)"));
     EXPECT_THAT(errors_of("[limit]\nmax_errors = 3"),
                 HasSubstr("unknown key 'limit' (did you mean 'limits'?)"));
     EXPECT_THAT(errors_of("lgo.level = \"info\""),
@@ -722,5 +748,6 @@ TEST(ConfigKeys, PathsListed) {
     EXPECT_TRUE(has("tls.certificate[].key"));
     EXPECT_TRUE(has("limits.pop3_idle_timeout"));
     EXPECT_FALSE(has("tls.certificate"));
-    EXPECT_EQ(keys.size(), 42u);
+    EXPECT_TRUE(has("pop3.expire_days"));
+    EXPECT_EQ(keys.size(), 45u);
 }
