@@ -116,6 +116,15 @@ CREATE TABLE delivery_queue(
 CREATE INDEX delivery_queue_due ON delivery_queue(next_attempt);
 )sql";
 
+// Version 4: when a POP3 client first downloaded a message completely
+// (RETR), for the [pop3] expire_days retention policy (RFC 2449 6.7). A
+// column, not a table: it goes with the row on expunge, and a message moved
+// out of INBOX and back is a new row that was never downloaded.
+constexpr const char* kMigrateV4 = R"sql(
+ALTER TABLE messages ADD COLUMN pop3_retrieved INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_pop3_retrieved ON messages(mailbox_id, pop3_retrieved) WHERE pop3_retrieved > 0;
+)sql";
+
 struct Migration {
     int to_version;
     const char* sql;
@@ -124,6 +133,7 @@ constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kMigrateV2},
     {3, kMigrateV3},
+    {4, kMigrateV4},
 };
 
 int user_version(Db& db) {

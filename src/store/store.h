@@ -137,6 +137,21 @@ struct NewAccount {
     int64_t quota_messages = 0;
 };
 
+// ---- POP3 (pop3_ops.cpp) ---------------------------------------------------
+// One message of a POP3 maildrop snapshot: what STAT/LIST/UIDL/RETR need,
+// without flags, keywords or bodies (small enough for 50,000-message INBOXes).
+struct Pop3Message {
+    Uid uid = 0;
+    BlobRef blob;                // blob.size: the octets POP3 reports and sends
+    int64_t retrieved_at = 0;    // first complete RETR (unix seconds); 0: never
+    std::string imported_uidl;   // empty: derived (pop3_uidl)
+};
+
+struct Pop3Maildrop {
+    Mailbox inbox;
+    std::vector<Pop3Message> messages;  // UID order
+};
+
 // Keeps blobs readable: a blob released (refcount reached zero) after the
 // oldest live pin was taken is not deleted by compaction. A selected IMAP
 // session holds one so an expunged message it still shows stays fetchable.
@@ -250,6 +265,15 @@ public:
     // Would adding `bytes` (and one message) exceed the account's quota?
     void check_quota(AccountId account, int64_t bytes, Callback<Unit> done);
 
+    // ---- POP3 (pop3_ops.cpp) -------------------------------------------------
+    // The account's INBOX and its messages in UID order, from the rows only
+    // (no message body is read): the snapshot a POP3 session works on.
+    void pop3_maildrop(AccountId account, Callback<Pop3Maildrop> done);
+    // POP3 downloaded these messages completely at `when` (unix seconds). A
+    // message keeps its first download time (the retention clock does not
+    // restart when a "leave on server" client downloads it again).
+    void pop3_mark_retrieved(MailboxId mailbox, std::vector<Uid> uids, int64_t when, Callback<Unit> done);
+
     // ---- notification, lifetime, maintenance --------------------------------
     Subscription subscribe(MailboxId mailbox, std::function<void(MailboxId, ModSeq)> ring);
     BlobPin pin();
@@ -279,6 +303,7 @@ Result<T> wait_for(Start&& start) {
 
 // POP3 UIDL in Dovecot's default format (%08Xu%08Xv) unless one was imported.
 std::string pop3_uidl(const MessageRow& row, uint32_t uid_validity);
+std::string pop3_uidl(const Pop3Message& msg, uint32_t uid_validity);
 
 // Lower-cases the domain, keeps the local part as given (RFC 5321 2.4), and
 // validates both; empty optional when the address is not usable.

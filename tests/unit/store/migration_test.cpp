@@ -99,6 +99,37 @@ TEST(Migration, FromVersion2Fixture) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Migration, FromVersion3Fixture) {
+    std::string dir = temp_dir("migrate3");
+    auto store = open_fixture(3, dir);
+    auto acct = *must(SYNC(std::optional<Account>, store->find_account("old@example.org", cb)));
+    // Version 3's queue entry survived (not due before 2100).
+    auto qs = must(SYNC(QueueRunStats, store->run_delivery_queue(400 * 86400, cb)));
+    EXPECT_EQ(qs.remaining, 1);
+    EXPECT_EQ(qs.delivered, 0);
+    // Version 4: every existing message counts as never downloaded by POP3;
+    // UIDLs are those the old version reported (imported one wins).
+    auto md = must(SYNC(Pop3Maildrop, store->pop3_maildrop(acct.id, cb)));
+    EXPECT_EQ(md.inbox.uid_validity, 1700000001u);
+    ASSERT_EQ(md.messages.size(), 2u);
+    EXPECT_EQ(md.messages[0].uid, 1u);
+    EXPECT_EQ(md.messages[0].retrieved_at, 0);
+    EXPECT_EQ(md.messages[0].blob.size, 66);
+    EXPECT_EQ(pop3_uidl(md.messages[0], md.inbox.uid_validity), "000000016553F101");
+    EXPECT_EQ(pop3_uidl(md.messages[1], md.inbox.uid_validity), "imported-uidl-42");
+    EXPECT_EQ(must(SYNC(std::string, store->read_blob(md.messages[1].blob, 0, -1, cb))),
+              read_file(kFixtures + "/v1/00000001.seg"));
+    // The new column works on the upgraded store, and a first download time
+    // is kept when the message is downloaded again.
+    must(SYNC(Unit, store->pop3_mark_retrieved(md.inbox.id, {2}, 1800000000, cb)));
+    must(SYNC(Unit, store->pop3_mark_retrieved(md.inbox.id, {2}, 1900000000, cb)));
+    md = must(SYNC(Pop3Maildrop, store->pop3_maildrop(acct.id, cb)));
+    EXPECT_EQ(md.messages[0].retrieved_at, 0);
+    EXPECT_EQ(md.messages[1].retrieved_at, 1800000000);
+    store->close();
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Migration, NewerSchemaIsRefused) {
     std::string dir = temp_dir("newer");
     exec_sql(dir + "/mail.db", "CREATE TABLE x(y); PRAGMA user_version = 99;");
