@@ -1,5 +1,7 @@
 #include "imap/wire_string.h"
 
+#include "common/utf8.h"
+
 namespace postamt::imap {
 namespace {
 
@@ -24,12 +26,18 @@ bool is_astring_char(char c) { return c == ']' || is_atom_char(c); }
 
 bool quotable(std::string_view s, bool utf8) {
     if (s.size() > kMaxQuoted) return false;
+    bool eight_bit = false;
     for (char c : s) {
         auto u = static_cast<unsigned char>(c);
         if (u == 0 || c == '\r' || c == '\n') return false;
-        if (u >= 0x80 && !utf8) return false;
+        if (u >= 0x80) {
+            if (!utf8) return false;
+            eight_bit = true;
+        }
     }
-    return true;
+    // RFC 9051 9 QUOTED-CHAR allows UTF-8 only as well-formed UTF8-2/3/4;
+    // raw Latin-1 header bytes must go as a literal even under UTF8=ACCEPT.
+    return !eight_bit || is_valid_utf8(s);
 }
 
 void append_literal(std::string& out, std::string_view s, bool binary) {

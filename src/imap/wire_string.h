@@ -9,7 +9,8 @@
 namespace postamt::imap {
 
 // True when `s` can be sent as a quoted string: no CR, LF or NUL, no 8-bit
-// byte unless `utf8` (UTF8=ACCEPT enabled), and short enough to read well.
+// byte unless `utf8` (UTF8=ACCEPT enabled) and the text is valid UTF-8, and
+// short enough to read well.
 bool quotable(std::string_view s, bool utf8 = false);
 
 // "text" with \ and " escaped, or {n}\r\ntext.
