@@ -1,5 +1,6 @@
 #include "imap/imap_date.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "mime/date.h"
@@ -90,6 +91,10 @@ std::optional<CivilDate> date_at(std::string_view s, std::size_t& pos, bool spac
 int64_t CivilDate::days() const { return mime::days_from_civil(year, month, day); }
 
 CivilDate civil_date_of(int64_t unix_seconds, int offset_minutes) {
+    // Far beyond any mail date, and keeps the arithmetic below from overflowing.
+    constexpr int64_t kLimit = int64_t{1} << 50;
+    unix_seconds = std::clamp(unix_seconds, -kLimit, kLimit);
+    if (offset_minutes <= -24 * 60 || offset_minutes >= 24 * 60) offset_minutes = 0;
     int64_t local = unix_seconds + static_cast<int64_t>(offset_minutes) * 60;
     int64_t y = 0;
     unsigned m = 0, d = 0;
@@ -102,6 +107,7 @@ std::string format_date_time(int64_t unix_seconds, int offset_minutes) {
     constexpr int64_t kMin = -62167219200;  // 0000-01-01T00:00:00Z
     constexpr int64_t kMax = 253402300799;  // 9999-12-31T23:59:59Z
     if (offset_minutes <= -24 * 60 || offset_minutes >= 24 * 60) offset_minutes = 0;
+    unix_seconds = std::clamp(unix_seconds, kMin - 86400, kMax + 86400);  // no overflow below
     int64_t local = unix_seconds + static_cast<int64_t>(offset_minutes) * 60;
     if (local < kMin) local = kMin;
     if (local > kMax) local = kMax;

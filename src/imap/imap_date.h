@@ -45,7 +45,8 @@ struct CivilDate {
 std::optional<CivilDate> parse_search_date(std::string_view s);
 
 // The civil date of `unix_seconds` seen in the zone `offset_minutes` east of
-// UTC (SEARCH compares INTERNALDATE dates "disregarding time and timezone";
+// UTC, a zone of a day or more read as 0 (SEARCH compares INTERNALDATE dates
+// "disregarding time and timezone";
 // the caller chooses the zone).
 CivilDate civil_date_of(int64_t unix_seconds, int offset_minutes = 0);
 
