@@ -162,6 +162,7 @@ struct PreparedDelivery {
     mime::Summary summary;
     BlobLocation loc;
     std::optional<Error> write_error;
+    BlobId blob = 0;  // for the search index
 };
 
 }  // namespace
@@ -177,7 +178,7 @@ void Store::deliver(NewMessage msg, Callback<std::vector<DeliveredCopy>> done) {
         prep->summary = mime::summarize(prep->data);
         std::size_t weight = prep->data.size();
         impl->write<std::vector<DeliveredCopy>>(
-            [prep, msg = std::move(msg)](WriteTx& tx) -> Result<std::vector<DeliveredCopy>> {
+            [impl, prep, msg = std::move(msg)](WriteTx& tx) -> Result<std::vector<DeliveredCopy>> {
                 if (prep->write_error) return *prep->write_error;
                 int64_t size = prep->loc.length;
                 const auto& f = prep->summary.fields;
@@ -191,6 +192,8 @@ void Store::deliver(NewMessage msg, Callback<std::vector<DeliveredCopy>> done) {
                 ins->bind(11, f.message_id).bind(12, f.sent_date);
                 ins->run();
                 BlobId blob = tx.db.last_insert_rowid();
+                prep->blob = blob;
+                impl->search->note_new_blob(blob);  // before COMMIT: ids can be reused
                 int64_t now = unix_now();
                 std::vector<DeliveredCopy> out;
                 for (const auto& t : msg.targets) {
@@ -243,7 +246,10 @@ void Store::deliver(NewMessage msg, Callback<std::vector<DeliveredCopy>> done) {
                 }
                 return out;
             },
-            [cb](Result<std::vector<DeliveredCopy>> r) { (*cb)(std::move(r)); },
+            [cb, impl, prep](Result<std::vector<DeliveredCopy>> r) {
+                if (prep->blob) impl->search->blob_committed(prep->blob);
+                (*cb)(std::move(r));
+            },
             [prep](BlobFiles& blobs) {
                 auto loc = blobs.append(prep->data);
                 if (!loc)

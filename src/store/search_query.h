@@ -24,17 +24,22 @@ struct SearchNode {
         keyword,         // keyword `value` set (case-insensitive, RFC 9051 2.3.2)
         no_keyword,
         internal_date,   // date_from <= internal_date < date_to (unix seconds)
-        sent_date,       // same on the Date: header (messages without one never match)
+        sent_date,       // same on the Date: header (messages without one never match);
+                         // compared is the header's own calendar day (in its time zone) as
+                         // the unix time of that day's 00:00 UTC, so pass UTC midnights
+                         // (RFC 9051 6.4.4 SENT*: "disregarding time and timezone")
         save_date,       // same on the save date (RFC 8514)
         larger,          // size > number
         smaller,         // size < number
         header,          // header `field` contains `value` (decoded, case-insensitive);
-                         // empty value: the field is present
-        body,            // decoded body text contains `value`
+                         // empty value: the field is present. Top-level header only.
+        body,            // decoded body text contains `value` (text/* parts, and the
+                         // header of attached messages; case-insensitive across Unicode)
         text,            // header or body contains `value`
         modseq,          // modseq >= number
-        email_id,        // OBJECTID EMAILID `value`
-        thread_id,       // OBJECTID THREADID `value`
+        email_id,        // OBJECTID EMAILID `value`: the decimal MessageId, optionally
+                         // after one letter ("42", "M42"); anything else matches nothing
+        thread_id,       // OBJECTID THREADID `value` (no thread ids yet: matches nothing)
     };
     Kind kind = Kind::all;
     std::vector<SearchNode> children;

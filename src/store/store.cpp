@@ -261,6 +261,10 @@ Result<std::shared_ptr<Store>> Store::open(const StoreOptions& opts) {
     if (!cdb) return cdb.error();
     impl->ckpt_db = std::move(cdb.value());
 
+    // Search index (search_index.h): derived, so it never stops the store from opening.
+    impl->search = std::make_unique<SearchIndex>(opts.data_dir, impl->db_path, *impl->blobs);
+    impl->search->start();
+
     impl->writer = std::make_unique<Writer>(*impl->wdb, *impl->blobs, impl->pin_reg->pins, *impl->doorbell);
     impl->writer->start();
     impl->ckpt_thread = std::thread([p = impl.get()] { p->checkpoint_loop(); });
@@ -283,6 +287,7 @@ void Store::Impl::checkpoint_loop() {
 
 void Store::close() {
     if (!impl_ || impl_->closed.exchange(true)) return;
+    impl_->search->stop();
     impl_->writer->stop();
     impl_->readers->stop();
     {

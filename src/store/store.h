@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "mime/parsed_message.h"
 #include "store/types.h"
 
 namespace postamt::store {
@@ -190,6 +191,41 @@ struct CompactionStats {
     int64_t tombstones_pruned = 0;
 };
 
+// ---- search and SORT/THREAD data (search_*.cpp; owner: search) -------------
+struct SearchNode;  // store/search_query.h
+
+// One message as SORT and THREAD (RFC 5256, RFC 5957) see it.
+struct SortRow {
+    Uid uid = 0;
+    int64_t internal_date = 0;
+    int64_t size = 0;
+    // subject, base_subject, from/to/cc display forms (RFC 5957), their
+    // addr-mailbox (from_mailbox etc., RFC 5256), message_id, sent_date (0:
+    // no valid Date:). The *_mailbox fields are filled only when asked for
+    // (kSortAddresses).
+    mime::SortFields fields;
+    std::string in_reply_to;  // raw, unfolded; only with kSortThreading
+    std::string references;   // raw, unfolded; only with kSortThreading
+};
+
+// What sort_data() must fill beyond the columns mail.db has (those cost a
+// lookup in the search database, or a blob read while not indexed yet).
+enum SortNeeds : unsigned {
+    kSortBasic = 0,          // uid, dates, size, subjects, display forms, message-id
+    kSortAddresses = 1,      // + from/to/cc addr-mailbox (SORT FROM/TO/CC)
+    kSortThreading = 2,      // + In-Reply-To and References (THREAD=REFERENCES)
+    kSortAll = 3,
+};
+
+struct SearchIndexStatus {
+    bool usable = false;        // search.db open and checked
+    BlobId watermark = 0;       // blobs up to here are indexed (with exceptions in flight)
+    int64_t indexed_blobs = 0;  // rows written since the store opened
+    int64_t pending = 0;        // new or reused blob ids waiting for the indexer
+    uint64_t rebuilds = 0;      // times search.db was found unusable and rebuilt
+    int64_t scanned_blobs = 0;  // blobs searches decoded themselves (not indexed yet)
+};
+
 class Store {
 public:
     static Result<std::shared_ptr<Store>> open(const StoreOptions& opts);
@@ -284,6 +320,24 @@ public:
     void backup(std::string dir, Callback<Unit> done);
     // Copies a backup into an empty or new data_dir (store not running there).
     static Status restore(const std::string& backup_dir, const std::string& data_dir);
+
+    // ---- search, SORT/THREAD data (search_*.cpp; owner: search) ------------
+    // UIDs of the messages in `mailbox` matching `query`, ascending. Runs on
+    // a reader-pool thread: flags, dates, sizes from mail.db (SQL); text from
+    // the FTS5 trigram index in <data_dir>/search.db where the message is
+    // indexed and the term has >= 3 characters, otherwise by scanning the
+    // decoded text. An unusable search.db never fails a search (it scans).
+    // Include store/search_query.h to call it.
+    void search(MailboxId mailbox, SearchNode query, Callback<std::vector<Uid>> done);
+    // Sort/thread inputs of the messages in `uids` (empty: all), in UID order.
+    void sort_data(MailboxId mailbox, std::vector<UidRange> uids, unsigned needs /* SortNeeds */,
+                   Callback<std::vector<SortRow>> done);
+    // Waits until every message committed before the call is indexed
+    // (tests, benchmarks, `postamt` maintenance); unavailable when paused.
+    void search_index_flush(Callback<Unit> done);
+    // Pauses or resumes the indexer (tests compare indexed and scanned answers).
+    void set_search_indexing(bool enabled);
+    SearchIndexStatus search_index_status() const;
 
     struct Impl;
 

@@ -12,6 +12,7 @@
 #include "store/blob_files.h"
 #include "store/doorbell.h"
 #include "store/reader_pool.h"
+#include "store/search_index.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 #include "store/writer.h"
@@ -42,6 +43,10 @@ struct Store::Impl {
     std::condition_variable ckpt_cv;
     bool ckpt_stop = false;
     void checkpoint_loop();
+
+    // The derived search index (search_index.h); last, so it is destroyed
+    // first and outlives nothing that calls it.
+    std::unique_ptr<SearchIndex> search;
 
     template <class T>
     void write(std::function<Result<T>(WriteTx&)> fn, Callback<T> done,
