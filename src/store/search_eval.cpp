@@ -44,17 +44,19 @@ struct Row {
     ModSeq modseq = 0;
 };
 
-std::string fts_phrase(const PlanNode& n) {
-    std::string q;
-    if (n.kind == Kind::header) q = "headers : ";
-    if (n.kind == Kind::body) q = "body : ";
-    q += '"';
-    for (char c : n.term) {
-        if (c == '"') q += '"';
-        q += c;
+// GLOB '*term*' with the term's wildcard characters made literal. The FTS5
+// trigram tokenizer (case_sensitive 1; the text is folded already) answers
+// it from the index for terms of 3+ characters.
+std::string glob_pattern(std::string_view term) {
+    std::string g = "*";
+    for (char c : term) {
+        if (c == '*' || c == '?' || c == '[')
+            (g += '[') += c, g += ']';
+        else
+            g += c;
     }
-    q += '"';
-    return q;
+    g += '*';
+    return g;
 }
 
 class Evaluator {
@@ -177,12 +179,18 @@ private:
     const std::vector<int64_t>& fts(const PlanNode& n) {
         Fts& f = fts_.at(static_cast<std::size_t>(n.leaf));
         if (f.done) return f.rowids;
-        on_index([&] {
-            SqlStatement st(*lease_.db(), "SELECT rowid FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ?");
-            st.bind(1, fts_phrase(n)).bind(2, lo_).bind(3, hi_);
-            while (st.step()) f.rowids.push_back(st.i64(0));
-        });
+        std::string pattern = glob_pattern(n.term);
+        auto query = [&](const char* sql) {
+            on_index([&] {
+                auto st = lease_.db()->prepare(sql);
+                st->bind(1, pattern).bind(2, lo_).bind(3, hi_);
+                while (st->step()) f.rowids.push_back(st->i64(0));
+            });
+        };
+        if (n.kind != Kind::body) query("SELECT rowid FROM fts WHERE headers GLOB ? AND rowid BETWEEN ? AND ?");
+        if (n.kind != Kind::header) query("SELECT rowid FROM fts WHERE body GLOB ? AND rowid BETWEEN ? AND ?");
         std::sort(f.rowids.begin(), f.rowids.end());
+        f.rowids.erase(std::unique(f.rowids.begin(), f.rowids.end()), f.rowids.end());
         f.done = true;
         return f.rowids;
     }
