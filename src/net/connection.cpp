@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "common/log.h"
+#include "net/deflate_stream.h"
 #include "net/proxy_protocol.h"
 #include "net/tls_context.h"
 
@@ -21,6 +22,12 @@ std::atomic<std::uint64_t> g_next_id{1};
 // suspension in between, so an idle connection holds none. 16 KiB is the
 // largest TLS record payload.
 constexpr std::size_t kReadChunk = 16 * 1024;
+// With COMPRESS: at most this much inflated per fill, whatever the ratio
+// (a 16 KiB record can inflate to 16 MiB), so in_ grows in the same steps as
+// without compression and read_line's max still bounds it.
+constexpr std::size_t kInflateChunk = 16 * 1024;
+// With COMPRESS: deflate about this much ahead of the socket per flush step.
+constexpr std::size_t kDeflateChunk = 16 * 1024;
 char* thread_read_buffer() {
     thread_local char buf[kReadChunk];
     return buf;
@@ -184,6 +191,7 @@ void Connection::close() {
     in_.clear();
     in_.shrink_to_fit();
     in_pos_ = 0;
+    if (deflate_) deflate_->release();  // later reads and writes fail; memory back now
     ticket_.release();
 }
 
@@ -201,52 +209,95 @@ void Connection::release_input_if_empty() {
     if (in_pos_ >= in_.size() && in_.capacity() > 64) std::string().swap(in_), in_pos_ = 0;
 }
 
+bool Connection::has_buffered_input() const {
+    return in_.size() > in_pos_ || (deflate_ && deflate_->has_pending_input());
+}
+
+// With COMPRESS: inflates `wire` (after anything queued) onto in_. nullopt:
+// the input was used up without producing a byte; read more.
+std::optional<Connection::Fill> Connection::inflate_into_input(std::string_view wire) {
+    auto r = deflate_->inflate(wire, in_, kInflateChunk);
+    if (r.status == DeflateStream::InflateStatus::error) {
+        log::info("event=compress_error conn={} peer={} error={}", id_, peer_address_,
+                  log::quote(deflate_->error()));
+        return Fill::error;
+    }
+    if (r.produced > 0) return Fill::data;
+    if (r.status == DeflateStream::InflateStatus::end) return Fill::eof;  // client ended its stream
+    return std::nullopt;
+}
+
+// Between bursts an idle compressed connection keeps only the client's
+// history window (DeflateStream::park_input); the deflater is kept while a
+// flush is in flight (IMAP IDLE writes while a read waits).
+void Connection::park_compression() {
+    if (!deflate_) return;
+    deflate_->park_input();
+    if (!flushing_) deflate_->park_output();
+}
+
 asio::awaitable<Connection::Fill> Connection::fill(ReadMode mode) {
     for (;;) {
         if (closed_) co_return Fill::error;
-        const bool idle = !has_buffered_input();
-        if (mode == ReadMode::command && idle && shutting_down()) co_return Fill::shutdown;
         if (in_pos_ > 0) {  // keep the unconsumed tail at the front
             in_.erase(0, in_pos_);
             in_pos_ = 0;
         }
+        if (deflate_ && deflate_->has_pending_input()) {  // compressed input already here first
+            auto f = inflate_into_input({});
+            if (f) co_return *f;
+        }
+        if (deflate_ && deflate_->input_ended()) co_return Fill::eof;  // client sent its final block
+        const bool idle = !has_buffered_input();
+        if (mode == ReadMode::command && idle && shutting_down()) co_return Fill::shutdown;
         char* buf = thread_read_buffer();
         asio::socket_base::wait_type want = asio::socket_base::wait_read;
+        std::size_t got = 0;
         if (ssl_) {
             ERR_clear_error();
             int n = SSL_read(ssl_, buf, int(kReadChunk));
             if (n > 0) {
-                in_.append(buf, std::size_t(n));
-                co_return Fill::data;
-            }
-            int err = SSL_get_error(ssl_, n);
-            if (err == SSL_ERROR_ZERO_RETURN) co_return Fill::eof;
-            if (err == SSL_ERROR_WANT_WRITE) want = asio::socket_base::wait_write;
-            else if (err != SSL_ERROR_WANT_READ) {
-                if (err == SSL_ERROR_SYSCALL && errno == 0) co_return Fill::eof;
-                log::debug("event=tls_read_error conn={} error={}", id_, log::quote(ssl_error_text()));
-                co_return Fill::error;
+                got = std::size_t(n);
+            } else {
+                int err = SSL_get_error(ssl_, n);
+                if (err == SSL_ERROR_ZERO_RETURN) co_return Fill::eof;
+                if (err == SSL_ERROR_WANT_WRITE) want = asio::socket_base::wait_write;
+                else if (err != SSL_ERROR_WANT_READ) {
+                    if (err == SSL_ERROR_SYSCALL && errno == 0) co_return Fill::eof;
+                    log::debug("event=tls_read_error conn={} error={}", id_, log::quote(ssl_error_text()));
+                    co_return Fill::error;
+                }
             }
         } else {
             ssize_t n = ::recv(socket_.native_handle(), buf, kReadChunk, 0);
-            if (n > 0) {
-                in_.append(buf, std::size_t(n));
+            if (n > 0) got = std::size_t(n);
+            else if (n == 0) co_return Fill::eof;
+            else if (errno == EINTR) continue;
+            else if (errno != EAGAIN && errno != EWOULDBLOCK) co_return Fill::error;
+        }
+        if (got > 0) {
+            if (!deflate_) {
+                in_.append(buf, got);
                 co_return Fill::data;
             }
-            if (n == 0) co_return Fill::eof;
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) co_return Fill::error;
+            // RFC 4978 3: compressed input is inflated above TLS.
+            auto f = inflate_into_input(std::string_view(buf, got));
+            if (f) co_return *f;
+            continue;  // part of a block: nothing to hand out yet
         }
         if (idle) {  // an idle connection keeps no buffer, ours or OpenSSL's
             release_input_if_empty();
             if (ssl_) SSL_free_buffers(ssl_);
+            park_compression();
         }
         // Inlined wait_ready: one coroutine frame less per idle connection.
         const bool is_read = want == asio::socket_base::wait_read;
         arm_wait(is_read, idle_timeout_, mode == ReadMode::command && idle);
+        read_idle_ = idle;
         auto [ec] = co_await socket_.async_wait(
             want, asio::bind_cancellation_slot((is_read ? read_cancel_ : write_cancel_).slot(),
                                                asio::as_tuple(asio::use_awaitable)));
+        read_idle_ = false;
         switch (finish_wait(is_read, ec)) {
             case WaitResult::ready: break;
             case WaitResult::timeout: co_return Fill::timeout;
@@ -340,42 +391,75 @@ asio::awaitable<ReadEnd> Connection::read_chunks(std::uint64_t n, ChunkSink sink
 
 // ---- writing ------------------------------------------------------------------
 
+// With COMPRESS: keeps about kDeflateChunk of deflated bytes ahead of the
+// socket in zout_ (`off` of them already written), taking plain bytes from
+// out_. false: zlib failed.
+bool Connection::compress_output(std::size_t& off) {
+    if (zout_.size() - off >= kDeflateChunk) return true;
+    if (out_pos_ >= out_.size() && deflate_->output_flushed()) return true;
+    zout_.erase(0, off);
+    off = 0;
+    auto d = deflate_->deflate(std::string_view(out_).substr(out_pos_), zout_, kDeflateChunk);
+    if (!d.ok) {
+        log::info("event=compress_error conn={} peer={} error={}", id_, peer_address_,
+                  log::quote(deflate_->error()));
+        return false;
+    }
+    out_pos_ += d.consumed;
+    if (out_pos_ >= out_.size()) {
+        out_.clear();
+        out_pos_ = 0;
+    }
+    return true;
+}
+
+// One non-blocking write attempt of the next bytes for the wire: out_, or
+// zout_ with COMPRESS (RFC 4978 3: compress, then TLS).
+Connection::WriteStep Connection::write_step(std::size_t& off) {
+    if (deflate_ && !compress_output(off)) return WriteStep::error;
+    const std::string& wire = deflate_ ? zout_ : out_;
+    if (off >= wire.size()) return WriteStep::done;
+    std::size_t left = wire.size() - off;
+    if (ssl_) {
+        ERR_clear_error();
+        int n = SSL_write(ssl_, wire.data() + off, int(left > INT_MAX ? INT_MAX : left));
+        if (n > 0) {
+            off += std::size_t(n);
+            return WriteStep::wrote;
+        }
+        int err = SSL_get_error(ssl_, n);
+        if (err == SSL_ERROR_WANT_READ) return WriteStep::wait_read;
+        if (err == SSL_ERROR_WANT_WRITE) return WriteStep::wait_write;
+        log::debug("event=tls_write_error conn={} error={}", id_, log::quote(ssl_error_text()));
+        return WriteStep::error;
+    }
+    ssize_t n = ::send(socket_.native_handle(), wire.data() + off, left, MSG_NOSIGNAL);
+    if (n > 0) {
+        off += std::size_t(n);
+        return WriteStep::wrote;
+    }
+    if (n < 0 && errno == EINTR) return WriteStep::wrote;
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return WriteStep::error;
+    return WriteStep::wait_write;
+}
+
 asio::awaitable<bool> Connection::flush() {
-    std::size_t off = 0;
+    std::size_t off = 0;  // bytes of the wire buffer written
     bool ok = true;
-    while (off < out_.size()) {
+    flushing_ = true;
+    for (;;) {
         if (closed_) {
             ok = false;
             break;
         }
-        std::size_t left = out_.size() - off;
-        asio::socket_base::wait_type want = asio::socket_base::wait_write;
-        if (ssl_) {
-            ERR_clear_error();
-            int n = SSL_write(ssl_, out_.data() + off, int(left > INT_MAX ? INT_MAX : left));
-            if (n > 0) {
-                off += std::size_t(n);
-                continue;
-            }
-            int err = SSL_get_error(ssl_, n);
-            if (err == SSL_ERROR_WANT_READ) want = asio::socket_base::wait_read;
-            else if (err != SSL_ERROR_WANT_WRITE) {
-                log::debug("event=tls_write_error conn={} error={}", id_, log::quote(ssl_error_text()));
-                ok = false;
-                break;
-            }
-        } else {
-            ssize_t n = ::send(socket_.native_handle(), out_.data() + off, left, MSG_NOSIGNAL);
-            if (n > 0) {
-                off += std::size_t(n);
-                continue;
-            }
-            if (n < 0 && errno == EINTR) continue;
-            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-                ok = false;
-                break;
-            }
+        WriteStep step = write_step(off);
+        if (step == WriteStep::wrote) continue;
+        if (step == WriteStep::done) break;
+        if (step == WriteStep::error) {
+            ok = false;
+            break;
         }
+        auto want = step == WriteStep::wait_read ? asio::socket_base::wait_read : asio::socket_base::wait_write;
         auto w = co_await wait_ready(want, write_timeout_, false);
         if (w != WaitResult::ready) {
             ok = false;
@@ -384,6 +468,11 @@ asio::awaitable<bool> Connection::flush() {
     }
     if (out_.capacity() > 1024) std::string().swap(out_);
     else out_.clear();
+    out_pos_ = 0;
+    std::string().swap(zout_);
+    flushing_ = false;
+    // IMAP IDLE: a response written while the read waits idle.
+    if (deflate_ && read_idle_ && ok) deflate_->park_output();
     co_return ok;
 }
 
@@ -395,6 +484,36 @@ asio::awaitable<bool> Connection::write(std::string_view bytes) {
 asio::awaitable<bool> Connection::write_many(std::span<const std::string_view> parts) {
     for (auto p : parts) out_.append(p);
     co_return co_await flush();
+}
+
+// ---- COMPRESS=DEFLATE ---------------------------------------------------------
+
+bool Connection::start_compress() {
+    // RFC 4978 3: the server compresses from the byte after the tagged OK's
+    // CRLF, so that reply must be on the wire already, uncompressed.
+    if (compressed_ || closed_ || flushing_ || !out_.empty()) return false;
+    deflate_ = std::make_unique<DeflateStream>();
+    compressed_ = true;
+    // The client compresses from the first command after COMPRESS: whatever
+    // it pipelined behind the command line is compressed. It moves from in_
+    // to the inflater's queue; the next read inflates it before the socket.
+    if (in_.size() > in_pos_) deflate_->queue_input(std::string_view(in_).substr(in_pos_));
+    in_.clear();
+    in_pos_ = 0;
+    release_input_if_empty();
+    log::debug("event=compress_start conn={}", id_);
+    return true;
+}
+
+Connection::CompressStats Connection::compress_stats() const {
+    CompressStats s;
+    if (deflate_) {
+        s.plain_in = deflate_->plain_in();
+        s.wire_in = deflate_->wire_in();
+        s.plain_out = deflate_->plain_out();
+        s.wire_out = deflate_->wire_out();
+    }
+    return s;
 }
 
 // ---- TLS ----------------------------------------------------------------------
@@ -438,7 +557,8 @@ asio::awaitable<bool> Connection::handshake(Clock::duration timeout) {
 }
 
 asio::awaitable<bool> Connection::start_tls() {
-    if (!tls_ || ssl_ || closed_) co_return false;
+    // TLS below an active COMPRESS layer would reverse RFC 4978 3's order.
+    if (!tls_ || ssl_ || closed_ || compressed_) co_return false;
     // RFC 3207 4.2: nothing received before the handshake may be used after
     // it (CVE-2011-0411 plaintext command injection).
     in_.clear();

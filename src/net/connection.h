@@ -34,6 +34,7 @@ namespace postamt::net {
 
 class TlsContext;
 class Server;
+class DeflateStream;
 
 // Whether a read may be interrupted by a graceful shutdown.
 enum class ReadMode {
@@ -89,7 +90,8 @@ public:
     asio::awaitable<ReadEnd> read_chunks(std::uint64_t n, ChunkSink sink);
     // Bytes received but not yet consumed: a protocol refuses a pipelined
     // STARTTLS with this (RFC 3207 4.2) and may use it for pipelining logic.
-    bool has_buffered_input() const { return in_.size() > in_pos_; }
+    // With COMPRESS this includes compressed bytes not yet inflated.
+    bool has_buffered_input() const;
     // Buffered here or already waiting in the kernel: before a greeting this
     // means the client talked first (SMTP "pregreet").
     bool input_pending() const;
@@ -104,7 +106,7 @@ public:
     asio::awaitable<bool> flush();
     asio::awaitable<bool> write(std::string_view bytes);
     asio::awaitable<bool> write_many(std::span<const std::string_view> parts);
-    std::size_t buffered_output() const { return out_.size(); }
+    std::size_t buffered_output() const { return out_.size() - out_pos_ + zout_.size(); }
     void set_write_timeout(Clock::duration d) { write_timeout_ = d; }
 
     // ---- TLS -----------------------------------------------------------------
@@ -118,6 +120,22 @@ public:
     std::string tls_version() const;  // "TLSv1.3"; empty without TLS
     std::string tls_cipher() const;   // "TLS_AES_256_GCM_SHA384"
     std::string sni() const;          // server name the client asked for, or empty
+
+    // ---- COMPRESS=DEFLATE (RFC 4978) -----------------------------------------
+    // From the next byte on, input is inflated and output deflated (raw
+    // DEFLATE, above TLS: plain -> deflate -> TLS -> socket, RFC 4978 3).
+    // Call it right after the tagged "OK DEFLATE active" has been flushed.
+    // Input received but not yet consumed is taken as compressed: the client
+    // may pipeline compressed commands right behind COMPRESS. Every flush()
+    // ends with Z_SYNC_FLUSH so the client can decode each response at once.
+    // false: already compressing, closed, or output still buffered or in flight.
+    bool start_compress();
+    bool is_compressed() const { return compressed_; }
+    // For logs: bytes before and after compression so far (0 without COMPRESS).
+    struct CompressStats {
+        std::uint64_t plain_in = 0, wire_in = 0, plain_out = 0, wire_out = 0;
+    };
+    CompressStats compress_stats() const;
 
     // ---- identity ------------------------------------------------------------
     std::uint64_t id() const { return id_; }  // for logs: conn=<id>
@@ -158,7 +176,13 @@ private:
     enum class Fill { data, eof, timeout, error, shutdown };
     enum class WaitResult { ready, timeout, error, shutdown };
 
+    enum class WriteStep { wrote, wait_write, wait_read, done, error };
+
     asio::awaitable<Fill> fill(ReadMode mode);
+    std::optional<Fill> inflate_into_input(std::string_view wire);
+    WriteStep write_step(std::size_t& off);
+    bool compress_output(std::size_t& off);
+    void park_compression();
     void arm_wait(bool is_read, Clock::duration timeout, bool interruptible);
     WaitResult finish_wait(bool is_read, boost::system::error_code ec);
     asio::awaitable<WaitResult> wait_ready(asio::socket_base::wait_type w, Clock::duration timeout,
@@ -185,6 +209,9 @@ private:
     std::string in_;
     std::size_t in_pos_ = 0;
     std::string out_;
+    std::size_t out_pos_ = 0;  // with COMPRESS: bytes of out_ already deflated
+    std::unique_ptr<DeflateStream> deflate_;  // set by start_compress()
+    std::string zout_;                        // with COMPRESS: deflated bytes being written
     std::string peer_address_;
     std::string local_address_;
     Clock::duration idle_timeout_ = std::chrono::minutes(5);
@@ -197,6 +224,9 @@ private:
     std::atomic<bool> shutting_down_{false};
     bool closed_ = false;
     bool tls_done_ = false;
+    bool compressed_ = false;
+    bool flushing_ = false;   // a flush() is in flight
+    bool read_idle_ = false;  // a read waits with nothing buffered
     bool read_timed_out_ = false, write_timed_out_ = false;
     bool read_interruptible_ = false;  // a command read is waiting: shutdown may end it
     bool read_interrupted_ = false;
