@@ -285,10 +285,31 @@ private:
     int64_t sent_ = INT64_MIN;
 };
 
-std::vector<Row> load_rows(Db& db, MailboxId mailbox, const std::string& where, const std::vector<SqlParam>& params) {
-    std::string sql =
-        "SELECT uid, id, blob_id, flags, keywords, internal_date, save_date, size, modseq FROM messages "
-        "WHERE mailbox_id = ?";
+// Does evaluating `n` need the message columns, or only uid and blob?
+bool needs_columns(const PlanNode& n) {
+    switch (n.kind) {
+        case Kind::all:
+        case Kind::none:
+        case Kind::sent_date:
+        case Kind::header:
+        case Kind::body:
+        case Kind::text:
+            return false;
+        case Kind::and_:
+        case Kind::or_:
+        case Kind::not_:
+            return std::any_of(n.children.begin(), n.children.end(), needs_columns);
+        default:
+            return true;
+    }
+}
+
+std::vector<Row> load_rows(Db& db, MailboxId mailbox, const std::string& where, const std::vector<SqlParam>& params,
+                           bool columns) {
+    // A text-only search reads two integers per message, not nine columns.
+    std::string sql = columns ? "SELECT uid, blob_id, id, flags, keywords, internal_date, save_date, size, modseq "
+                                "FROM messages WHERE mailbox_id = ?"
+                              : "SELECT uid, blob_id FROM messages WHERE mailbox_id = ?";
     if (!where.empty()) sql += " AND " + where;
     sql += " ORDER BY uid";
     SqlStatement st(db, sql);
@@ -298,14 +319,16 @@ std::vector<Row> load_rows(Db& db, MailboxId mailbox, const std::string& where, 
     while (st.step()) {
         Row r;
         r.uid = static_cast<Uid>(st.i64(0));
-        r.id = st.i64(1);
-        r.blob = st.i64(2);
-        r.flags = static_cast<uint32_t>(st.i64(3));
-        r.keywords = st.text(4);
-        r.internal_date = st.i64(5);
-        r.save_date = st.i64(6);
-        r.size = st.i64(7);
-        r.modseq = static_cast<ModSeq>(st.i64(8));
+        r.blob = st.i64(1);
+        if (columns) {
+            r.id = st.i64(2);
+            r.flags = static_cast<uint32_t>(st.i64(3));
+            r.keywords = st.text(4);
+            r.internal_date = st.i64(5);
+            r.save_date = st.i64(6);
+            r.size = st.i64(7);
+            r.modseq = static_cast<ModSeq>(st.i64(8));
+        }
         rows.push_back(std::move(r));
     }
     return rows;
@@ -355,7 +378,7 @@ std::vector<Uid> run_search(Db& db, const BlobFiles& blobs, SearchIndex& index, 
         return out;
     }
 
-    auto rows = load_rows(db, mailbox, where, params);
+    auto rows = load_rows(db, mailbox, where, params, needs_columns(rest));
     if (rows.empty()) return out;
     BlobId lo = INT64_MAX, hi = 0;
     for (const auto& r : rows) {
