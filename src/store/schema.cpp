@@ -125,6 +125,29 @@ ALTER TABLE messages ADD COLUMN pop3_retrieved INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX messages_pop3_retrieved ON messages(mailbox_id, pop3_retrieved) WHERE pop3_retrieved > 0;
 )sql";
 
+// Version 5: IMAP METADATA (RFC 5464) annotations, server ones (mailbox_id
+// 0, kept per account: each user's view of "the server") and per mailbox.
+// owner_id 0 is a /shared entry, otherwise the account whose /private entry
+// it is (RFC 5464 3.2). Names are stored lower-case (they are
+// case-insensitive). Triggers drop a mailbox's or an account's entries with
+// it, so a later mailbox reusing the id starts without annotations.
+constexpr const char* kMigrateV5 = R"sql(
+CREATE TABLE metadata(
+  account_id INTEGER NOT NULL,
+  mailbox_id INTEGER NOT NULL,
+  owner_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY(account_id, mailbox_id, owner_id, name)) WITHOUT ROWID;
+CREATE INDEX metadata_owner ON metadata(owner_id) WHERE owner_id != 0;
+CREATE TRIGGER metadata_mailbox_deleted AFTER DELETE ON mailboxes BEGIN
+  DELETE FROM metadata WHERE account_id = OLD.account_id AND mailbox_id = OLD.id;
+END;
+CREATE TRIGGER metadata_account_deleted AFTER DELETE ON accounts BEGIN
+  DELETE FROM metadata WHERE account_id = OLD.id OR owner_id = OLD.id;
+END;
+)sql";
+
 struct Migration {
     int to_version;
     const char* sql;
@@ -134,6 +157,7 @@ constexpr Migration kMigrations[] = {
     {2, kMigrateV2},
     {3, kMigrateV3},
     {4, kMigrateV4},
+    {5, kMigrateV5},
 };
 
 int user_version(Db& db) {

@@ -153,6 +153,29 @@ struct Pop3Maildrop {
     std::vector<Pop3Message> messages;  // UID order
 };
 
+// ---- METADATA (RFC 5464; metadata_ops.cpp; owner: imap-ext) --------------
+// Where annotations live: the server ones of `account` (mailbox 0; each
+// account has its own view of "the server") or those of one mailbox of
+// `account` (its owner). `user` is the account reading or writing: its
+// /private entries are its own, /shared entries are one value for everyone.
+struct MetadataScope {
+    AccountId account = 0;
+    MailboxId mailbox = 0;  // 0: server annotations
+    AccountId user = 0;
+};
+
+// An entry name ("/private/comment", lower-case as stored) and its value;
+// nullopt value: absent (GET) or delete (SET).
+struct MetadataEntry {
+    std::string name;
+    std::optional<std::string> value;
+};
+
+struct MetadataLimits {
+    int64_t max_value_bytes = 64 * 1024;  // larger: Errc::too_big
+    int max_entries = 100;                // per scope, /shared plus the user's /private: Errc::over_quota
+};
+
 // Keeps blobs readable: a blob released (refcount reached zero) after the
 // oldest live pin was taken is not deleted by compaction. A selected IMAP
 // session holds one so an expunged message it still shows stays fetchable.
@@ -309,6 +332,18 @@ public:
     // message keeps its first download time (the retention clock does not
     // restart when a "leave on server" client downloads it again).
     void pop3_mark_retrieved(MailboxId mailbox, std::vector<Uid> uids, int64_t when, Callback<Unit> done);
+
+    // ---- METADATA (RFC 5464; metadata_ops.cpp) --------------------------------
+    // Entries named `names` (validated, lower-case, starting with /private or
+    // /shared) and, by `depth` (0, 1, -1 infinity, RFC 5464 4.2.2), those
+    // below them, in name order. Only existing entries are returned.
+    void get_metadata(MetadataScope scope, std::vector<std::string> names, int depth,
+                      Callback<std::vector<MetadataEntry>> done);
+    // Sets (value) or deletes (nullopt) all entries or none (RFC 5464 4.3):
+    // too_big for a value over the limit, over_quota when the scope would
+    // hold more than max_entries entries, not_found when the mailbox is gone.
+    void set_metadata(MetadataScope scope, std::vector<MetadataEntry> entries, MetadataLimits limits,
+                      Callback<Unit> done);
 
     // ---- notification, lifetime, maintenance --------------------------------
     Subscription subscribe(MailboxId mailbox, std::function<void(MailboxId, ModSeq)> ring);

@@ -130,6 +130,45 @@ TEST(Migration, FromVersion3Fixture) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Migration, FromVersion4Fixture) {
+    std::string dir = temp_dir("migrate4");
+    auto store = open_fixture(4, dir);
+    auto acct = *must(SYNC(std::optional<Account>, store->find_account("old@example.org", cb)));
+    auto friend_ = *must(SYNC(std::optional<Account>, store->find_account("friend@example.org", cb)));
+    // Version 4 data is untouched: the POP3 download time and the ACL.
+    auto md = must(SYNC(Pop3Maildrop, store->pop3_maildrop(acct.id, cb)));
+    ASSERT_EQ(md.messages.size(), 1u);
+    EXPECT_EQ(md.messages[0].retrieved_at, 1700000100);
+    auto archive = *must(SYNC(std::optional<Mailbox>, store->get_mailbox(acct.id, "Archive", cb)));
+    auto acl = must(SYNC(std::vector<AclEntry>, store->get_acl(archive.id, cb)));
+    ASSERT_EQ(acl.size(), 1u);
+    EXPECT_EQ(acl[0].rights, "lr");
+    // Version 5: no annotations yet; server and mailbox ones can be stored,
+    // /private per user, /shared once.
+    MetadataScope server{acct.id, 0, acct.id};
+    MetadataScope box_owner{acct.id, archive.id, acct.id};
+    MetadataScope box_friend{acct.id, archive.id, friend_.id};
+    EXPECT_TRUE(must(SYNC(std::vector<MetadataEntry>, store->get_metadata(server, {"/shared/comment"}, 0, cb))).empty());
+    must(SYNC(Unit, store->set_metadata(server, {{"/shared/comment", "hello"}}, {}, cb)));
+    must(SYNC(Unit, store->set_metadata(box_owner, {{"/private/comment", "mine"}, {"/shared/comment", "ours"}}, {}, cb)));
+    auto got = must(SYNC(std::vector<MetadataEntry>,
+                         store->get_metadata(box_friend, {"/private/comment", "/shared/comment"}, 0, cb)));
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].name, "/shared/comment");
+    EXPECT_EQ(got[0].value, "ours");
+    // Deleting the mailbox drops its annotations (trigger), not the server's.
+    must(SYNC(Unit, store->delete_mailbox(acct.id, "Archive", cb)));
+    auto nb = must(SYNC(Mailbox, store->create_mailbox(acct.id, "Archive", "", 0, cb)));
+    EXPECT_TRUE(must(SYNC(std::vector<MetadataEntry>,
+                          store->get_metadata({acct.id, nb.id, acct.id}, {"/shared"}, -1, cb)))
+                    .empty());
+    got = must(SYNC(std::vector<MetadataEntry>, store->get_metadata(server, {"/shared/comment"}, 0, cb)));
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].value, "hello");
+    store->close();
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Migration, NewerSchemaIsRefused) {
     std::string dir = temp_dir("newer");
     exec_sql(dir + "/mail.db", "CREATE TABLE x(y); PRAGMA user_version = 99;");
