@@ -45,5 +45,5 @@ if [ "$full" = 1 ]; then
   run_suite build/asan asan
   echo "== fuzz smoke"
   CC=clang-16 CXX=clang++-16 build build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSTAMT_FUZZ=ON
-  bash scripts/fuzz-smoke.sh build/fuzz "${FUZZ_SECONDS:-45}"
+  bash scripts/fuzz-smoke.sh build/fuzz "${FUZZ_SECONDS:-20}"
 fi
