@@ -280,6 +280,24 @@ TEST_F(SearchTest, MixedIndexedAndNewMessagesAgree) {
     EXPECT_EQ(search(body("äpfel")), (std::vector<Uid>{2, 9}));
 }
 
+TEST_F(SearchTest, GlobAndLikeCharactersAreLiteral) {
+    auto c = deliver_one(sample_message("glob", "Sale: 50% off *today* [only]? a_b\r\n"), bob.id);
+    auto both = [&](const char* what) {
+        SCOPED_TRACE(what);
+        EXPECT_EQ(search(body("*today*")), (std::vector<Uid>{c.uid}));
+        EXPECT_EQ(search(body("[only]?")), (std::vector<Uid>{c.uid}));
+        EXPECT_EQ(search(body("50% off")), (std::vector<Uid>{c.uid}));
+        EXPECT_EQ(search(body("a_b")), (std::vector<Uid>{c.uid}));
+        EXPECT_EQ(search(body("*to*day")), std::vector<Uid>{});
+        EXPECT_EQ(search(body("[o]nly")), std::vector<Uid>{});
+        EXPECT_EQ(search(body("5_%")), std::vector<Uid>{});
+        EXPECT_EQ(search(body("50%%")), std::vector<Uid>{});
+    };
+    both("scanned");
+    index_all();
+    both("indexed");
+}
+
 TEST_F(SearchTest, UnknownMailboxIsNotFound) {
     auto r = SYNC(std::vector<Uid>, store->search(987654, leaf(Kind::all), cb));
     ASSERT_FALSE(r.ok());
@@ -300,6 +318,18 @@ TEST_F(SearchTest, DeletedIndexIsRebuilt) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/search.db"));
     EXPECT_EQ(store->search_index_status().indexed_blobs, 8);
     check_all();
+}
+
+TEST_F(SearchTest, IndexRemovedWhileRunningIsRebuilt) {
+    index_all();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(dir + "/search.db" + suffix);
+    EXPECT_EQ(search(body("äpfel")), (std::vector<Uid>{2}));
+    index_all();
+    EXPECT_GE(store->search_index_status().rebuilds, 1u);
+    EXPECT_TRUE(std::filesystem::exists(dir + "/search.db"));
+    auto scanned = store->search_index_status().scanned_blobs;
+    check_all();
+    EXPECT_EQ(store->search_index_status().scanned_blobs, scanned);
 }
 
 TEST_F(SearchTest, CorruptIndexIsRebuiltAndNeverFailsASearch) {
