@@ -280,7 +280,7 @@ void append_sql(const PlanNode& n, std::string& sql, std::vector<SqlParam>& para
 }
 
 std::optional<int64_t> parse_email_id(std::string_view v) {
-    if (!v.empty() && ((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z'))) v.remove_prefix(1);
+    if (!v.empty() && v[0] == 'M') v.remove_prefix(1);  // imap renders "M<id>"; ids are case-sensitive
     if (v.empty() || v.size() > 18) return std::nullopt;
     int64_t id = 0;
     for (char c : v) {

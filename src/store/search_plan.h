@@ -39,7 +39,7 @@ using SqlParam = std::variant<int64_t, std::string>;
 void append_sql(const PlanNode& n, std::string& sql, std::vector<SqlParam>& params);
 
 // OBJECTID EMAILID (RFC 8474) values are the decimal MessageId, optionally
-// prefixed by one letter ("M42"); nullopt for anything else.
+// prefixed by "M" (what FETCH EMAILID sends); nullopt for anything else.
 std::optional<int64_t> parse_email_id(std::string_view value);
 
 // Case-insensitive keyword test on the stored space-separated list.

@@ -38,7 +38,7 @@ struct SearchNode {
         text,            // header or body contains `value`
         modseq,          // modseq >= number
         email_id,        // OBJECTID EMAILID `value`: the decimal MessageId, optionally
-                         // after one letter ("42", "M42"); anything else matches nothing
+                         // after "M" ("42", "M42"); anything else matches nothing
         thread_id,       // OBJECTID THREADID `value` (no thread ids yet: matches nothing)
     };
     Kind kind = Kind::all;

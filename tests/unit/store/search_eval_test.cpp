@@ -196,6 +196,7 @@ protected:
         EXPECT_EQ(search(text_leaf(Kind::email_id, std::to_string(copies[4].message_id))), (V{5}));
         EXPECT_EQ(search(text_leaf(Kind::email_id, "M" + std::to_string(copies[5].message_id))), (V{6}));
         EXPECT_EQ(search(text_leaf(Kind::email_id, "bogus")), V{});
+        EXPECT_EQ(search(text_leaf(Kind::email_id, "m" + std::to_string(copies[5].message_id))), V{});
         EXPECT_EQ(search(text_leaf(Kind::thread_id, "T1")), V{});
 
         // headers: encoded words decoded, case-insensitive beyond ASCII
