@@ -9,6 +9,7 @@
 #include "store/search_query.h"
 #include "store/search_sql.h"
 #include "store/search_text.h"
+#include "store/search_tokenizer.h"
 #include "store/store_impl.h"
 
 namespace postamt::store {
@@ -43,21 +44,6 @@ struct Row {
     int64_t size = 0;
     ModSeq modseq = 0;
 };
-
-// GLOB '*term*' with the term's wildcard characters made literal. The FTS5
-// trigram tokenizer (case_sensitive 1; the text is folded already) answers
-// it from the index for terms of 3+ characters.
-std::string glob_pattern(std::string_view term) {
-    std::string g = "*";
-    for (char c : term) {
-        if (c == '*' || c == '?' || c == '[')
-            (g += '[') += c, g += ']';
-        else
-            g += c;
-    }
-    g += '*';
-    return g;
-}
 
 class Evaluator {
 public:
@@ -94,9 +80,10 @@ public:
     }
 
 private:
+    // Rows holding every trigram of a leaf's term, per table.
     struct Fts {
         bool done = false;
-        std::vector<int64_t> rowids;  // sorted
+        std::vector<int64_t> headers, body;  // sorted rowids
     };
 
     void switch_row(const Row& r) {
@@ -162,9 +149,17 @@ private:
     bool text(const PlanNode& n, const Row& r) {
         if (indexed_) {
             if (n.term_chars >= 3) {
-                bool hit = std::binary_search(fts(n).begin(), fts(n).end(), r.blob);
-                if (n.kind != Kind::header || !hit) return hit;
-                return header_field_contains(indexed_headers(r), n.field, n.term);
+                // The index says which rows may hold the term; the stored
+                // text decides (a 3-character term is one trigram: exact).
+                const Fts& f = fts(n);
+                bool exact = n.term_chars == 3;
+                if (n.kind != Kind::body && std::binary_search(f.headers.begin(), f.headers.end(), r.blob)) {
+                    if (n.kind == Kind::header) return header_field_contains(indexed_headers(r), n.field, n.term);
+                    if (exact || indexed_headers(r).find(n.term) != std::string::npos) return true;
+                }
+                if (n.kind != Kind::header && std::binary_search(f.body.begin(), f.body.end(), r.blob))
+                    return exact || indexed_body(r).find(n.term) != std::string::npos;
+                return false;
             }
             if (n.kind == Kind::header) return header_field_contains(indexed_headers(r), n.field, n.term);
             if (n.kind == Kind::text && indexed_headers(r).find(n.term) != std::string::npos) return true;
@@ -176,29 +171,30 @@ private:
         return t.body.find(n.term) != std::string::npos;
     }
 
-    const std::vector<int64_t>& fts(const PlanNode& n) {
+    const Fts& fts(const PlanNode& n) {
         Fts& f = fts_.at(static_cast<std::size_t>(n.leaf));
-        if (f.done) return f.rowids;
-        std::string pattern = glob_pattern(n.term);
-        auto query = [&](const char* sql) {
+        if (f.done) return f;
+        std::string match = trigram_match(n.term);
+        auto query = [&](const char* sql, std::vector<int64_t>& out) {
             on_index([&] {
                 auto st = lease_.db()->prepare(sql);
-                st->bind(1, pattern).bind(2, lo_).bind(3, hi_);
-                while (st->step()) f.rowids.push_back(st->i64(0));
+                st->bind(1, match).bind(2, lo_).bind(3, hi_);
+                while (st->step()) out.push_back(st->i64(0));
             });
+            std::sort(out.begin(), out.end());
         };
-        if (n.kind != Kind::body) query("SELECT rowid FROM fts WHERE headers GLOB ? AND rowid BETWEEN ? AND ?");
-        if (n.kind != Kind::header) query("SELECT rowid FROM fts WHERE body GLOB ? AND rowid BETWEEN ? AND ?");
-        std::sort(f.rowids.begin(), f.rowids.end());
-        f.rowids.erase(std::unique(f.rowids.begin(), f.rowids.end()), f.rowids.end());
+        if (n.kind != Kind::body)
+            query("SELECT rowid FROM fts_headers WHERE fts_headers MATCH ? AND rowid BETWEEN ? AND ?", f.headers);
+        if (n.kind != Kind::header)
+            query("SELECT rowid FROM fts_body WHERE fts_body MATCH ? AND rowid BETWEEN ? AND ?", f.body);
         f.done = true;
-        return f.rowids;
+        return f;
     }
 
     const std::string& indexed_headers(const Row& r) {
         if (!have_headers_) {
             on_index([&] {
-                auto st = lease_.db()->prepare("SELECT headers FROM fts WHERE rowid = ?");
+                auto st = lease_.db()->prepare("SELECT text FROM fts_headers WHERE rowid = ?");
                 st->bind(1, r.blob);
                 headers_ = st->step() ? st->text(0) : std::string();
             });
@@ -210,7 +206,7 @@ private:
     const std::string& indexed_body(const Row& r) {
         if (!have_body_) {
             on_index([&] {
-                auto st = lease_.db()->prepare("SELECT body FROM fts WHERE rowid = ?");
+                auto st = lease_.db()->prepare("SELECT text FROM fts_body WHERE rowid = ?");
                 st->bind(1, r.blob);
                 body_ = st->step() ? st->text(0) : std::string();
             });

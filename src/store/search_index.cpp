@@ -12,20 +12,23 @@
 #include "common/log.h"
 #include "mime/message_parser.h"
 #include "store/search_text.h"
+#include "store/search_tokenizer.h"
 
 namespace postamt::store {
 namespace {
 
-// The FTS table keeps no token positions (detail=none): the trigram index
-// only narrows a GLOB '*term*' down to the rows holding every trigram of the
-// term, and SQLite checks those rows' stored text. Measured on the benchmark
-// corpus: 1.2 bytes of index+text per byte of text, against 3.3 with
-// positions (detail=full, which phrase queries would need), and a third
-// faster to fill.
+// The FTS tables keep no token positions (detail=none) and index each
+// distinct trigram of a row once (search_tokenizer.h): the index narrows a
+// term down to the rows holding all its trigrams, the stored text decides.
+// Measured on the benchmark corpus: 1.2 bytes of index+text per byte of
+// text, against 3.3 with positions (detail=full, which phrase queries would
+// need), and ~3x faster to fill than the built-in trigram tokenizer.
+// Headers and bodies live in separate tables because detail=none allows no
+// column filters.
 //
 // Bumped whenever what goes into the index changes (text extraction,
-// folding, columns): an index of another version is rebuilt.
-constexpr int kIndexVersion = 2;
+// folding, tokenizer, tables): an index of another version is rebuilt.
+constexpr int kIndexVersion = 3;
 
 constexpr const char* kIndexSchema = R"sql(
 CREATE TABLE docs(
@@ -40,8 +43,8 @@ CREATE TABLE docs(
   cc_mailbox TEXT NOT NULL DEFAULT '',
   in_reply_to TEXT NOT NULL DEFAULT '',
   refs TEXT NOT NULL DEFAULT '');
-CREATE VIRTUAL TABLE fts USING fts5(headers, body, tokenize = 'trigram case_sensitive 1', columnsize = 0,
-                                   detail = none);
+CREATE VIRTUAL TABLE fts_headers USING fts5(text, tokenize = 'postamt_trigram', detail = none, columnsize = 0);
+CREATE VIRTUAL TABLE fts_body USING fts5(text, tokenize = 'postamt_trigram', detail = none, columnsize = 0);
 )sql";
 
 constexpr int kNewPerRound = 256;         // blobs read from mail.db per round
@@ -190,7 +193,7 @@ SearchIndex::Lease SearchIndex::read_connection(uint64_t generation) {
         }
     }
     auto db = Db::open(path_, /*read_only=*/true, /*create=*/false);
-    if (db) l.db_ = std::move(db.value());
+    if (db && register_trigram_tokenizer(db.value()->raw())) l.db_ = std::move(db.value());
     return l;
 }
 
@@ -242,6 +245,11 @@ bool SearchIndex::open_index() {
         return false;
     }
     index_ = std::move(db.value());
+    if (!register_trigram_tokenizer(index_->raw())) {
+        log::warn("event=search_index_unavailable reason=\"SQLite has no FTS5\"");
+        index_.reset();
+        return false;
+    }
     index_->exec("PRAGMA journal_mode = WAL");
     // Derived data: a crash may lose the last rows (WAL keeps the file
     // consistent), which the next start notices and redoes.
@@ -282,14 +290,14 @@ void SearchIndex::drop_rows(const std::vector<BlobId>& ids) {
     index_->exec("BEGIN IMMEDIATE");
     try {
         auto d1 = index_->prepare("DELETE FROM docs WHERE blob_id = ?");
-        auto d2 = index_->prepare("DELETE FROM fts WHERE rowid = ?");
+        auto d2 = index_->prepare("DELETE FROM fts_headers WHERE rowid = ?");
+        auto d3 = index_->prepare("DELETE FROM fts_body WHERE rowid = ?");
         for (BlobId id : ids) {
-            d1->bind(1, id);
-            d1->run();
-            d1->reset();
-            d2->bind(1, id);
-            d2->run();
-            d2->reset();
+            for (auto* d : {&d1, &d2, &d3}) {
+                (*d)->bind(1, id);
+                (*d)->run();
+                (*d)->reset();
+            }
         }
         index_->exec("COMMIT");
     } catch (...) {
@@ -382,21 +390,22 @@ void SearchIndex::validate() {
 
 void SearchIndex::index_candidates(std::vector<Candidate>& cands) {
     auto del_doc = index_->prepare("DELETE FROM docs WHERE blob_id = ?");
-    auto del_fts = index_->prepare("DELETE FROM fts WHERE rowid = ?");
+    auto del_head = index_->prepare("DELETE FROM fts_headers WHERE rowid = ?");
+    auto del_body = index_->prepare("DELETE FROM fts_body WHERE rowid = ?");
     auto ins_doc = index_->prepare(
         "INSERT INTO docs(blob_id, segment, offset, length, complete, sent_day, from_mailbox, to_mailbox, "
         "cc_mailbox, in_reply_to, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    auto ins_fts = index_->prepare("INSERT INTO fts(rowid, headers, body) VALUES (?, ?, ?)");
+    auto ins_head = index_->prepare("INSERT INTO fts_headers(rowid, text) VALUES (?, ?)");
+    auto ins_body = index_->prepare("INSERT INTO fts_body(rowid, text) VALUES (?, ?)");
     std::vector<std::pair<BlobId, bool>> written;  // id, complete
     index_->exec("BEGIN IMMEDIATE");
     try {
         for (auto& c : cands) {
-            del_doc->bind(1, c.id);
-            del_doc->run();
-            del_doc->reset();
-            del_fts->bind(1, c.id);
-            del_fts->run();
-            del_fts->reset();
+            for (auto* d : {&del_doc, &del_head, &del_body}) {
+                (*d)->bind(1, c.id);
+                (*d)->run();
+                (*d)->reset();
+            }
             if (c.refcount <= 0) continue;  // released or never placed: nothing can refer to it
             auto data = blobs_.read(c.loc, 0, -1);
             std::optional<mime::ParsedMessage> pm;
@@ -423,9 +432,12 @@ void SearchIndex::index_candidates(std::vector<Candidate>& cands) {
             ins_doc->bind(10, extras.in_reply_to).bind(11, extras.references);
             ins_doc->run();
             ins_doc->reset();
-            ins_fts->bind(1, c.id).bind(2, text.headers).bind(3, text.body);
-            ins_fts->run();
-            ins_fts->reset();
+            ins_head->bind(1, c.id).bind(2, text.headers);
+            ins_head->run();
+            ins_head->reset();
+            ins_body->bind(1, c.id).bind(2, text.body);
+            ins_body->run();
+            ins_body->reset();
             written.emplace_back(c.id, text.complete);
         }
         index_->exec("COMMIT");
