@@ -128,6 +128,16 @@ std::string filter_header_fields(std::string_view h, const std::vector<std::stri
     return out;
 }
 
+std::string section_content(const mime::ParsedMessage& msg, const Section& section,
+                            std::string_view message) {
+    SectionLocation loc = locate_section(msg, section);
+    if (!loc.found || loc.range.offset >= message.size()) return {};
+    std::string_view bytes = message.substr(loc.range.offset, loc.range.length);
+    if (loc.filter == FieldFilter::none) return std::string(bytes);
+    return filter_header_fields(bytes, section.fields, loc.filter == FieldFilter::fields_not,
+                                loc.blank_line);
+}
+
 ByteRange clip_range(ByteRange r, const std::optional<Partial>& partial) {
     if (!partial) return r;
     if (partial->offset >= r.length) return ByteRange{r.end(), 0};

@@ -64,6 +64,13 @@ SectionLocation locate_section(const mime::ParsedMessage& msg, const Section& se
 std::string filter_header_fields(std::string_view header_bytes, const std::vector<std::string>& fields,
                                  bool negate, bool blank_line = true);
 
+// The whole answer for `section` when the caller holds the full canonical
+// message in memory (small messages, tests): locate_section() plus the
+// HEADER.FIELDS filter; "" for a section that does not exist. <partial> is
+// applied separately (clip_text). Big messages: stream the located range.
+std::string section_content(const mime::ParsedMessage& msg, const Section& section,
+                            std::string_view message);
+
 // <partial> on top of a range (RFC 9051 6.4.5): the `count` octets from
 // `offset` into it, fewer at its end, empty when offset is beyond it.
 ByteRange clip_range(ByteRange r, const std::optional<Partial>& partial);

@@ -49,6 +49,15 @@ void append_literal(std::string& out, std::string_view s, bool binary) {
 }
 
 void append_string(std::string& out, std::string_view s, bool utf8) {
+    // RFC 9051 9: neither a quoted string nor a literal (CHAR8) may carry
+    // NUL; header text with NUL bytes (invalid mail) loses them.
+    if (s.find('\0') != std::string_view::npos) {
+        std::string clean;
+        clean.reserve(s.size());
+        for (char c : s)
+            if (c != '\0') clean += c;
+        return append_string(out, clean, utf8);
+    }
     if (!quotable(s, utf8)) return append_literal(out, s);
     out += '"';
     for (char c : s) {

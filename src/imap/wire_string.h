@@ -13,7 +13,8 @@ namespace postamt::imap {
 // short enough to read well.
 bool quotable(std::string_view s, bool utf8 = false);
 
-// "text" with \ and " escaped, or {n}\r\ntext.
+// "text" with \ and " escaped, or {n}\r\ntext. NUL bytes are dropped: no
+// IMAP string can carry them (use append_literal(.., binary) for data).
 void append_string(std::string& out, std::string_view s, bool utf8 = false);
 // NIL or a string.
 void append_nstring(std::string& out, const std::optional<std::string>& s, bool utf8 = false);

@@ -194,6 +194,17 @@ TEST(RenderSection, RangesStayInsideTheMessageForTheWholeCorpus) {
     }
 }
 
+TEST(RenderSection, SectionContentInMemory) {
+    Fixture f("nested_rfc822.eml");
+    EXPECT_EQ(section_content(f.pm, sec({2, 2}), f.raw), "<p>x</p>");
+    EXPECT_EQ(section_content(f.pm, sec({2}, SectionText::header_fields, {"subject"}), f.raw),
+              "Subject: inner subject\r\n\r\n");
+    EXPECT_EQ(section_content(f.pm, sec({}, SectionText::header_fields_not, {"from", "content-type"}), f.raw),
+              "Subject: Fwd: inner\r\n\r\n");
+    EXPECT_EQ(section_content(f.pm, sec({7}), f.raw), "");
+    EXPECT_EQ(section_content(f.pm, sec({}), f.raw), f.raw);
+}
+
 // --- filter_header_fields ---------------------------------------------------
 
 TEST(RenderHeaderFields, KeepsWholeFoldedFieldsInOrderCaseInsensitively) {

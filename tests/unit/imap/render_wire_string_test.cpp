@@ -26,7 +26,8 @@ TEST(WireString, QuotedWithEscapes) {
 
 TEST(WireString, LiteralForLineBreaksNulAndEightBit) {
     EXPECT_EQ(str("a\r\nb"), "{4}\r\na\r\nb");
-    EXPECT_EQ(str(std::string("a\0b", 3)), std::string("{3}\r\na\0b", 8));
+    EXPECT_EQ(str(std::string("a\0b", 3)), "\"ab\"");  // NUL fits no IMAP string: dropped
+    EXPECT_EQ(str(std::string("a\0\r\n", 4)), "{3}\r\na\r\n");
     EXPECT_EQ(str("caf\xC3\xA9"), "{5}\r\ncaf\xC3\xA9");
     EXPECT_EQ(str(std::string(1025, 'x')).substr(0, 8), "{1025}\r\n");
     EXPECT_EQ(str(std::string(1024, 'x')).front(), '"');
