@@ -17,6 +17,21 @@ std::string upper(std::string_view s) {
     return r;
 }
 
+// append_string(out, upper(s)) without the temporary for the common case
+// (media types, parameter names, encodings are short ASCII tokens).
+void append_upper(std::string& out, std::string_view s, std::string_view suffix = {}) {
+    bool simple = s.size() + suffix.size() <= 64;
+    for (char c : s) simple = simple && c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+    if (!simple) {
+        append_string(out, upper(s) + std::string(suffix));
+        return;
+    }
+    out += '"';
+    for (char c : s) out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+    out.append(suffix);
+    out += '"';
+}
+
 bool is_ascii(std::string_view s) {
     for (char c : s)
         if (static_cast<unsigned char>(c) >= 0x80) return false;
@@ -81,16 +96,16 @@ std::string rfc2231_value(const mime::Param& p) {
 
 void append_param(std::string& out, const mime::Param& p) {
     if (is_ascii(p.value)) {
-        append_string(out, upper(p.name));
+        append_upper(out, p.name);
         out += ' ';
         append_string(out, p.value);
     } else if (!p.charset.empty()) {
         // The value was RFC 2231 encoded; it is UTF-8 now, so say utf-8.
-        append_string(out, upper(p.name) + "*");
+        append_upper(out, p.name, "*");
         out += ' ';
         append_string(out, rfc2231_value(p));
     } else {
-        append_string(out, upper(p.name));
+        append_upper(out, p.name);
         out += ' ';
         std::string w = "=?utf-8?B?";
         append_base64(w, p.value);
@@ -120,7 +135,7 @@ void append_disposition(std::string& out, const std::optional<mime::Disposition>
         return;
     }
     out += '(';
-    append_string(out, upper(d->type));
+    append_upper(out, d->type);
     out += ' ';
     append_body_params(out, d->params);
     out += ')';
@@ -169,7 +184,7 @@ private:
             for (uint32_t c : p.children) body(c, depth + 1);
         }
         out_ += ' ';
-        append_string(out_, upper(p.subtype));
+        append_upper(out_, p.subtype);
         if (ext_) {
             out_ += ' ';
             append_body_params(out_, p.params);
@@ -180,9 +195,9 @@ private:
 
     void single(const mime::Part& p, uint32_t depth) {
         out_ += '(';
-        append_string(out_, upper(p.type));
+        append_upper(out_, p.type);
         out_ += ' ';
-        append_string(out_, upper(p.subtype));
+        append_upper(out_, p.subtype);
         out_ += ' ';
         append_body_params(out_, p.params);
         out_ += ' ';
@@ -190,7 +205,7 @@ private:
         out_ += ' ';
         append_nstring(out_, p.description, utf8_);
         out_ += ' ';
-        append_string(out_, upper(p.encoding));
+        append_upper(out_, p.encoding);
         out_ += ' ';
         out_ += std::to_string(p.end >= p.body_start ? p.size() : 0);
         if (p.is_message()) {
