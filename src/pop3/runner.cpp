@@ -266,8 +266,9 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn, std::sh
             }
         }
         // RFC 2449 6.6: replies to pipelined commands may wait until the
-        // client has no more commands buffered.
-        if (conn->buffered_output() > 0 && !conn->has_buffered_input()) {
+        // client has no more commands buffered, but not pile up without
+        // bound for a client that pipelines and never reads.
+        if (conn->buffered_output() > 0 && (!conn->has_buffered_input() || conn->buffered_output() >= kFlushAt)) {
             if (!co_await conn->flush()) {
                 session.on_disconnect();
                 co_return;
