@@ -41,6 +41,10 @@ std::optional<std::string> decode_binary(std::string_view body, std::string_view
     return std::nullopt;
 }
 
+bool binary_needs_literal8(std::string_view decoded) {
+    return decoded.find('\0') != std::string_view::npos;
+}
+
 std::optional<uint64_t> binary_size(std::string_view body, std::string_view encoding) {
     if (is_identity(encoding)) return body.size();
     auto d = decode_binary(body, encoding);

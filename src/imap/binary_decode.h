@@ -32,6 +32,10 @@ std::string binary_encoding_for(const mime::ParsedMessage& msg, const Section& s
 // malformed '=' kept as is, the identity encodings return the bytes.
 std::optional<std::string> decode_binary(std::string_view body, std::string_view encoding);
 
+// RFC 3516 4.3: decoded data with a NUL octet must go as a literal8
+// (~{n}); without one the server SHOULD send a plain string/literal.
+bool binary_needs_literal8(std::string_view decoded);
+
 // BINARY.SIZE: octets decode_binary() would return, without keeping them
 // (identity encodings: the body size itself).
 std::optional<uint64_t> binary_size(std::string_view body, std::string_view encoding);

@@ -79,3 +79,9 @@ TEST(RenderBinary, DecodedPartOfACorpusMessage) {
     ASSERT_TRUE(d);
     EXPECT_EQ(*d, "%PDF-1.4\n");  // base64 "JVBERi0xLjQK"
 }
+
+TEST(RenderBinary, Literal8OnlyForNul) {
+    EXPECT_TRUE(binary_needs_literal8(std::string("a\0b", 3)));
+    EXPECT_FALSE(binary_needs_literal8("a\x80\xff\r\nb"));
+    EXPECT_FALSE(binary_needs_literal8(""));
+}
