@@ -3,6 +3,7 @@ with python's poplib over 110+STLS and 995, plus raw sockets for what
 poplib cannot send. The maildrop is the INBOX the SMTP side delivers to;
 the CLI (`postamt mailbox list`, `message cat`) is the independent view of
 the store."""
+import imaplib
 import poplib
 import re
 import socket
@@ -232,6 +233,45 @@ def test_dele_quit_removes_and_the_store_sees_it(server):
     login(p)
     assert [l.split()[1] for l in p.uidl()[1]] == [kept_uidls[0], kept_uidls[2]]
     p.quit()
+
+
+def imap_inbox(server) -> imaplib.IMAP4_SSL:
+    m = imaplib.IMAP4_SSL("127.0.0.1", server.ports["imaps"], ssl_context=tls_context(), timeout=30)
+    m.login(USER, PASSWORD)
+    typ, _ = m.select("INBOX")
+    assert typ == "OK"
+    return m
+
+
+def test_imap_session_sees_the_pop3_update(server):
+    """An IMAP client selected on the INBOX while a POP3 client downloads
+    and deletes: it is not blocked by the POP3 session, and learns about the
+    expunge and the \\Seen flag through the store (doorbell)."""
+    deliver_many(server, [message(i) for i in range(3)])
+    m = imap_inbox(server)
+    p = pop3s(server)
+    login(p)
+    retr_bytes(p, 1)
+    retr_bytes(p, 2)
+    p.dele(2)
+    # IMAP works normally while the POP3 session holds the maildrop.
+    other = imap_inbox(server)
+    assert other.uid("SEARCH", None, "ALL")[1] == [b"1 2 3"]
+    other.logout()
+    assert p.quit() == b"+OK Logging out, 1 messages deleted"
+    deadline = time.time() + 5
+    expunged = []
+    while not expunged and time.time() < deadline:
+        m.noop()
+        expunged = m.response("EXPUNGE")[1]
+        expunged = [e for e in expunged if e]
+        time.sleep(0.05)
+    assert expunged == [b"2"], "the selected IMAP session is told about the expunge"
+    assert m.uid("SEARCH", None, "ALL")[1] == [b"1 3"]
+    typ, data = m.uid("FETCH", "1:*", "(FLAGS)")
+    flags = {re.search(rb"UID (\d+)", d).group(1): d for d in data if d}
+    assert b"\\Seen" in flags[b"1"] and b"\\Seen" not in flags[b"3"], data
+    m.logout()
 
 
 def test_retr_marks_seen_for_imap_only_after_quit(server):
