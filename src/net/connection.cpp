@@ -28,6 +28,10 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kInflateChunk = 16 * 1024;
 // With COMPRESS: deflate about this much ahead of the socket per flush step.
 constexpr std::size_t kDeflateChunk = 16 * 1024;
+// With COMPRESS: zlib state is parked after this long without input, not at
+// once: an interactive client's next command usually comes sooner, and
+// parking and restoring costs ~20 us (one 32 KiB history copy each way).
+constexpr auto kParkCompressionAfter = std::chrono::seconds(1);
 char* thread_read_buffer() {
     thread_local char buf[kReadChunk];
     return buf;
@@ -227,9 +231,9 @@ std::optional<Connection::Fill> Connection::inflate_into_input(std::string_view 
     return std::nullopt;
 }
 
-// Between bursts an idle compressed connection keeps only the client's
-// history window (DeflateStream::park_input); the deflater is kept while a
-// flush is in flight (IMAP IDLE writes while a read waits).
+// An idle compressed connection keeps only the client's history window
+// (DeflateStream::park_input) and 1 KiB of ours; the deflater is kept while
+// a flush is in flight (IMAP IDLE writes while a read waits).
 void Connection::park_compression() {
     if (!deflate_) return;
     deflate_->park_input();
@@ -237,6 +241,8 @@ void Connection::park_compression() {
 }
 
 asio::awaitable<Connection::Fill> Connection::fill(ReadMode mode) {
+    Clock::duration waited = Clock::duration::zero();  // of the idle timeout, before parking
+    bool park_tried = false;
     for (;;) {
         if (closed_) co_return Fill::error;
         if (in_pos_ > 0) {  // keep the unconsumed tail at the front
@@ -287,12 +293,18 @@ asio::awaitable<Connection::Fill> Connection::fill(ReadMode mode) {
         }
         if (idle) {  // an idle connection keeps no buffer, ours or OpenSSL's
             release_input_if_empty();
+            if (!flushing_ && out_.empty()) std::string().swap(out_);  // flush() keeps up to 1 KiB
             if (ssl_) SSL_free_buffers(ssl_);
-            park_compression();
         }
+        // Idle with COMPRESS: wait kParkCompressionAfter first, then park
+        // the zlib state and wait for the rest of the idle timeout.
+        Clock::duration wait_for = idle_timeout_ - waited;
+        const bool park_first = idle && deflate_ && !park_tried && wait_for > kParkCompressionAfter &&
+                                (deflate_->input_active() || deflate_->output_active());
+        if (park_first) wait_for = kParkCompressionAfter;
         // Inlined wait_ready: one coroutine frame less per idle connection.
         const bool is_read = want == asio::socket_base::wait_read;
-        arm_wait(is_read, idle_timeout_, mode == ReadMode::command && idle);
+        arm_wait(is_read, wait_for, mode == ReadMode::command && idle);
         read_idle_ = idle;
         auto [ec] = co_await socket_.async_wait(
             want, asio::bind_cancellation_slot((is_read ? read_cancel_ : write_cancel_).slot(),
@@ -300,7 +312,12 @@ asio::awaitable<Connection::Fill> Connection::fill(ReadMode mode) {
         read_idle_ = false;
         switch (finish_wait(is_read, ec)) {
             case WaitResult::ready: break;
-            case WaitResult::timeout: co_return Fill::timeout;
+            case WaitResult::timeout:
+                if (!park_first) co_return Fill::timeout;
+                park_compression();
+                park_tried = true;
+                waited += kParkCompressionAfter;
+                continue;
             case WaitResult::shutdown: co_return Fill::shutdown;
             case WaitResult::error: co_return Fill::error;
         }
@@ -512,6 +529,8 @@ Connection::CompressStats Connection::compress_stats() const {
         s.wire_in = deflate_->wire_in();
         s.plain_out = deflate_->plain_out();
         s.wire_out = deflate_->wire_out();
+        s.input_parks = deflate_->input_parks();
+        s.output_parks = deflate_->output_parks();
     }
     return s;
 }

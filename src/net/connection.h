@@ -131,9 +131,11 @@ public:
     // false: already compressing, closed, or output still buffered or in flight.
     bool start_compress();
     bool is_compressed() const { return compressed_; }
-    // For logs: bytes before and after compression so far (0 without COMPRESS).
+    // For logs: bytes before and after compression so far, and how often
+    // the zlib state was parked while idle (all 0 without COMPRESS).
     struct CompressStats {
         std::uint64_t plain_in = 0, wire_in = 0, plain_out = 0, wire_out = 0;
+        std::uint64_t input_parks = 0, output_parks = 0;
     };
     CompressStats compress_stats() const;
 

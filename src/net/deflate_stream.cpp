@@ -159,6 +159,7 @@ void DeflateStream::park_input() {
     inflateEnd(&in_);
     in_ = {};
     inflate_active_ = false;
+    ++input_parks_;
 }
 
 // ---- output -----------------------------------------------------------------
@@ -242,15 +243,18 @@ DeflateStream::Deflated DeflateStream::deflate(std::string_view in, std::string&
 
 void DeflateStream::park_output() {
     if (!deflate_active_ || deflate_unfinished_) return;
+    // At most the window (1 << kWindowBits bytes); keep only its tail, in a
+    // string of exactly that size.
+    char window[std::size_t(1) << kWindowBits];
     uInt len = 0;
-    if (deflateGetDictionary(&out_, nullptr, &len) != Z_OK) return;
-    std::string saved(len, '\0');
-    if (len > 0 && deflateGetDictionary(&out_, reinterpret_cast<Bytef*>(saved.data()), &len) != Z_OK) return;
-    if (saved.size() > kParkedOutputHistory) saved.erase(0, saved.size() - kParkedOutputHistory);
-    out_history_ = std::move(saved);
+    if (deflateGetDictionary(&out_, nullptr, &len) != Z_OK || len > sizeof window) return;
+    if (len > 0 && deflateGetDictionary(&out_, reinterpret_cast<Bytef*>(window), &len) != Z_OK) return;
+    const std::size_t keep = std::min<std::size_t>(len, kParkedOutputHistory);
+    out_history_.assign(window + (len - keep), keep);
     deflateEnd(&out_);  // Z_DATA_ERROR here only says the stream was not Z_FINISHed
     out_ = {};
     deflate_active_ = false;
+    ++output_parks_;
 }
 
 }  // namespace postamt::net

@@ -99,6 +99,8 @@ public:
     std::uint64_t wire_in() const { return wire_in_; }
     std::uint64_t plain_out() const { return plain_out_; }
     std::uint64_t wire_out() const { return wire_out_; }
+    std::uint64_t input_parks() const { return input_parks_; }
+    std::uint64_t output_parks() const { return output_parks_; }
 
 private:
     bool ensure_inflater();
@@ -113,6 +115,7 @@ private:
     std::string out_history_;  // parked deflater's last bytes
     std::string error_;
     std::uint64_t plain_in_ = 0, wire_in_ = 0, plain_out_ = 0, wire_out_ = 0;
+    std::uint64_t input_parks_ = 0, output_parks_ = 0;
     bool inflate_active_ = false;
     bool deflate_active_ = false;
     bool output_waiting_ = false;      // the last inflate stopped at `limit`

@@ -126,7 +126,8 @@ asio::awaitable<void> compress_protocol(std::shared_ptr<net::Connection> c) {
         } else if (l == "STATS") {
             auto st = c->compress_stats();
             reply = "STATS " + std::to_string(st.plain_in) + " " + std::to_string(st.wire_in) + " " +
-                    std::to_string(st.plain_out) + " " + std::to_string(st.wire_out) + "\r\n";
+                    std::to_string(st.plain_out) + " " + std::to_string(st.wire_out) + " parks " +
+                    std::to_string(st.input_parks) + " " + std::to_string(st.output_parks) + "\r\n";
         } else {
             reply = "ECHO " + l + " " + net::line_end_name(end) + "\r\n";
         }
@@ -314,13 +315,40 @@ TEST_P(CompressConnection, EchoBothWaysCompressed) {
     ASSERT_TRUE(c.send("STATS\r\n"));
     std::string stats = c.line();
     unsigned long long pin = 0, win = 0, pout = 0, wout = 0;
-    ASSERT_EQ(std::sscanf(stats.c_str(), "STATS %llu %llu %llu %llu", &pin, &win, &pout, &wout), 4) << stats;
+    ASSERT_EQ(std::sscanf(stats.c_str(), "STATS %llu %llu %llu %llu parks", &pin, &win, &pout, &wout), 4) << stats;
     EXPECT_GT(pin, 1000u);
     EXPECT_LT(win, pin);  // repeated commands compress
     EXPECT_GT(pout, 1000u);
     // Each reply is a burst of its own, usually after the deflater was
     // parked: the kept history still lets them refer to earlier replies.
     EXPECT_LT(wout, pout / 2) << stats;
+    EXPECT_FALSE(c.inflate_error());
+}
+
+// After a second without input the zlib state is parked; the next command
+// refers back into history sent before parking, and so does our reply.
+TEST_P(CompressConnection, ParkedWhileIdleAndResumed) {
+    ZClient c;
+    open(c);
+    std::string cmd = "a1 UID FETCH 1:* (FLAGS INTERNALDATE RFC822.SIZE)";
+    ASSERT_TRUE(c.send(cmd + "\r\n"));
+    EXPECT_EQ(c.line(), "ECHO " + cmd + " crlf");
+    ASSERT_TRUE(c.send("STATS\r\n"));
+    EXPECT_TRUE(c.line().ends_with(" parks 0 0"));  // busy: nothing parked
+    std::this_thread::sleep_for(1300ms);
+    ASSERT_TRUE(c.send(cmd + "\r\n"));
+    EXPECT_EQ(c.line(), "ECHO " + cmd + " crlf");
+    ASSERT_TRUE(c.send("STATS\r\n"));
+    EXPECT_TRUE(c.line().ends_with(" parks 1 1"));
+    // A response written while the read waits parked (IMAP IDLE): the
+    // deflater comes back for it and is parked again after the flush.
+    ASSERT_TRUE(c.send("TICK 1500\r\n"));
+    EXPECT_EQ(c.line(), "OK tick armed");
+    EXPECT_EQ(c.line(), "* TICK");
+    ASSERT_TRUE(c.send(cmd + "\r\n"));
+    EXPECT_EQ(c.line(), "ECHO " + cmd + " crlf");
+    ASSERT_TRUE(c.send("STATS\r\n"));
+    EXPECT_TRUE(c.line().ends_with(" parks 2 3"));
     EXPECT_FALSE(c.inflate_error());
 }
 
