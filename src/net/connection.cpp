@@ -29,8 +29,9 @@ constexpr std::size_t kInflateChunk = 16 * 1024;
 // With COMPRESS: deflate about this much ahead of the socket per flush step.
 constexpr std::size_t kDeflateChunk = 16 * 1024;
 // With COMPRESS: zlib state is parked after this long without input, not at
-// once: an interactive client's next command usually comes sooner, and
-// parking and restoring costs ~20 us (one 32 KiB history copy each way).
+// once: an interactive client's next command usually comes sooner, and a
+// park/restore cycle costs about as much as compressing a small command and
+// its reply (zlib re-initialised, up to 32 KiB of history copied each way).
 constexpr auto kParkCompressionAfter = std::chrono::seconds(1);
 char* thread_read_buffer() {
     thread_local char buf[kReadChunk];
