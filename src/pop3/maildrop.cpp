@@ -16,7 +16,24 @@ Lookup Maildrop::lookup(std::uint32_t msgno) const {
     return is_deleted(msgno) ? Lookup::deleted : Lookup::ok;
 }
 
-std::string Maildrop::uidl(std::uint32_t msgno) const { return store::pop3_uidl(message(msgno), uid_validity_); }
+std::string Maildrop::uidl(std::uint32_t msgno) const {
+    const auto& m = message(msgno);
+    if (!m.imported_uidl.empty() && !valid_uidl(m.imported_uidl)) {
+        // An imported value no POP3 client could have seen (RFC 1939 7):
+        // the derived one keeps the listing parseable.
+        store::Pop3Message derived = m;
+        derived.imported_uidl.clear();
+        return store::pop3_uidl(derived, uid_validity_);
+    }
+    return store::pop3_uidl(m, uid_validity_);
+}
+
+bool valid_uidl(std::string_view s) {
+    if (s.empty() || s.size() > 70) return false;
+    for (unsigned char c : s)
+        if (c < 0x21 || c > 0x7e) return false;
+    return true;
+}
 
 bool Maildrop::mark_deleted(std::uint32_t msgno) {
     auto& m = marks_[msgno - 1];

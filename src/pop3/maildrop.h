@@ -8,6 +8,7 @@
 // blob pin).
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.h"
@@ -63,6 +64,10 @@ private:
 // whose first complete download is at least `expire_days` days before `now`
 // (unix seconds). Empty when expire_days is 0.
 std::vector<store::Uid> expired_uids(const store::Pop3Maildrop& md, std::int64_t now, std::uint32_t expire_days);
+
+// RFC 1939 7: a unique-id is 1 to 70 characters in 0x21..0x7E. An
+// imported UIDL that is not is replaced by the derived one.
+bool valid_uidl(std::string_view s);
 
 // Drops the messages with these UIDs (ascending) from a snapshot.
 void remove_uids(store::Pop3Maildrop& md, const std::vector<store::Uid>& uids);

@@ -40,6 +40,21 @@ TEST(Pop3Maildrop, NumbersSizesAndUidls) {
     EXPECT_EQ(md.lookup(1), Lookup::ok);
 }
 
+TEST(Pop3Maildrop, UnusableImportedUidlFallsBackToTheDerivedOne) {
+    auto src = sample(3);
+    src.messages[0].imported_uidl = "has space";
+    src.messages[1].imported_uidl = std::string(71, 'u');
+    src.messages[2].imported_uidl = std::string(70, 'u');
+    Maildrop md(src);
+    EXPECT_EQ(md.uidl(1), "0000000A65000000");
+    EXPECT_EQ(md.uidl(2), "0000000C65000000");
+    EXPECT_EQ(md.uidl(3), std::string(70, 'u'));
+    EXPECT_FALSE(valid_uidl(""));
+    EXPECT_FALSE(valid_uidl("a\r\nb"));
+    EXPECT_FALSE(valid_uidl("\xC3\xA4"));
+    EXPECT_TRUE(valid_uidl("!~"));
+}
+
 TEST(Pop3Maildrop, DeleteAndReset) {
     Maildrop md(sample(4));
     EXPECT_TRUE(md.mark_deleted(2));
