@@ -69,6 +69,8 @@ public:
     // Tag of the command being read ("" if none could be read yet).
     const std::string& tag() const { return tag_; }
     bool in_command() const { return started_; }
+    // The command being read will be refused (too big): its literals can be discarded.
+    bool failed() const { return failed_; }
     // Bytes held for the command being read (for memory accounting/tests).
     std::size_t held_bytes() const;
 
