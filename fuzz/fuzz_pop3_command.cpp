@@ -38,7 +38,8 @@ std::string canonical(const Command& c) {
 }
 
 bool same(const Command& a, const Command& b) {
-    if (a.verb != b.verb || a.msg != b.msg || a.lines != b.lines || a.initial_response != b.initial_response)
+    if (a.verb != b.verb || a.msg != b.msg || a.lines != b.lines ||
+        a.initial_response != b.initial_response)
         return false;
     return a.verb == Verb::apop || a.arg == b.arg;
 }
@@ -51,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!r.ok()) {
         if (r.error.empty()) __builtin_trap();
         std::string line = err_line(r.error);
-        if (line.find('\r') != line.size() - 2 || line.find('\n') != line.size() - 1) __builtin_trap();
+        if (line.find('\r') != line.size() - 2 || line.find('\n') != line.size() - 1)
+            __builtin_trap();
         return 0;
     }
     const Command& c = *r.command;

@@ -66,7 +66,8 @@ struct Driver {
     bool closed = false;
     bool committed = false;
 
-    Driver(SessionOptions o, uint8_t f, uint32_t n) : session(std::move(o), env()), flags(f), size(n) {}
+    Driver(SessionOptions o, uint8_t f, uint32_t n)
+        : session(std::move(o), env()), flags(f), size(n) {}
 
     static SessionEnv env() {
         SessionEnv e;
@@ -81,7 +82,8 @@ struct Driver {
         for (uint32_t i = 0; i < size; ++i) {
             store::Pop3Message m;
             m.uid = 3 * i + 1;
-            m.blob = store::BlobRef{static_cast<store::BlobId>(i + 1), static_cast<int64_t>(100 + i)};
+            m.blob =
+                store::BlobRef{static_cast<store::BlobId>(i + 1), static_cast<int64_t>(100 + i)};
             // Some were downloaded long ago (retention runs when enabled).
             if (i % 3 == 0) m.retrieved_at = 1'000'000'000;
             if (i % 5 == 0) m.imported_uidl = "imported-" + std::to_string(i);
@@ -119,9 +121,15 @@ struct Driver {
             if (auto v = std::get_if<step::VerifyPassword>(&st)) {
                 auth::AuthResult res;
                 switch (hash(v->password) % 4) {
-                    case 0: res.status = auth::AuthStatus::bad_credentials; break;
-                    case 1: res.status = auth::AuthStatus::temporarily_blocked; break;
-                    case 2: res.status = auth::AuthStatus::unavailable; break;
+                    case 0:
+                        res.status = auth::AuthStatus::bad_credentials;
+                        break;
+                    case 1:
+                        res.status = auth::AuthStatus::temporarily_blocked;
+                        break;
+                    case 2:
+                        res.status = auth::AuthStatus::unavailable;
+                        break;
                     default:
                         res.status = auth::AuthStatus::ok;
                         res.account = store::Account{};
@@ -134,7 +142,8 @@ struct Driver {
             }
             if (auto l = std::get_if<step::LookupScram>(&st)) {
                 auth::ScramLookup res;
-                res.status = hash(l->login) % 5 == 0 ? auth::AuthStatus::temporarily_blocked : auth::AuthStatus::ok;
+                res.status = hash(l->login) % 5 == 0 ? auth::AuthStatus::temporarily_blocked
+                                                     : auth::AuthStatus::ok;
                 st = session.on_scram_lookup(std::move(res));  // unknown user: fails at the proof
                 continue;
             }
@@ -144,9 +153,14 @@ struct Driver {
             }
             if (std::holds_alternative<step::OpenMaildrop>(st)) {
                 switch ((flags >> 4) % 5) {
-                    case 0: st = session.on_open_refused(OpenRefusal::in_use); break;
-                    case 1: st = session.on_maildrop(make_error(Errc::unavailable, "x")); break;
-                    default: st = session.on_maildrop(maildrop());
+                    case 0:
+                        st = session.on_open_refused(OpenRefusal::in_use);
+                        break;
+                    case 1:
+                        st = session.on_maildrop(make_error(Errc::unavailable, "x"));
+                        break;
+                    default:
+                        st = session.on_maildrop(maildrop());
                 }
                 flags = static_cast<uint8_t>(flags + 0x10);
                 continue;
@@ -161,9 +175,12 @@ struct Driver {
                 continue;
             }
             if (auto s = std::get_if<step::SendMessage>(&st)) {
-                if (s->msgno == 0 || s->blob.id <= 0 || s->blob.id > static_cast<store::BlobId>(size)) __builtin_trap();
+                if (s->msgno == 0 || s->blob.id <= 0 ||
+                    s->blob.id > static_cast<store::BlobId>(size))
+                    __builtin_trap();
                 check_reply(s->status);
-                st = session.on_message_sent(s->blob.id % 7 == 0 ? SendOutcome::unreadable : SendOutcome::sent);
+                st = session.on_message_sent(s->blob.id % 7 == 0 ? SendOutcome::unreadable
+                                                                 : SendOutcome::sent);
                 continue;
             }
             if (auto c = std::get_if<step::Commit>(&st)) {
@@ -172,7 +189,8 @@ struct Driver {
                 for (auto u : c->deleted)
                     if (!in_snapshot(u)) __builtin_trap();
                 for (auto u : c->retrieved)
-                    if (!in_snapshot(u) || std::binary_search(c->deleted.begin(), c->deleted.end(), u))
+                    if (!in_snapshot(u) ||
+                        std::binary_search(c->deleted.begin(), c->deleted.end(), u))
                         __builtin_trap();
                 store::ExpungeResult res;
                 res.expunged = c->deleted;
@@ -218,7 +236,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::size_t pos = 0;
     while (pos < in.size() && !d.closed) {
         std::size_t lf = in.find('\n', pos);
-        std::string_view line = in.substr(pos, lf == std::string_view::npos ? std::string_view::npos : lf - pos);
+        std::string_view line =
+            in.substr(pos, lf == std::string_view::npos ? std::string_view::npos : lf - pos);
         pos = lf == std::string_view::npos ? in.size() : lf + 1;
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         Step st = line.size() > kMaxLine ? d.session.on_line_too_long() : d.session.on_line(line);

@@ -22,7 +22,8 @@ namespace {
 std::string run(std::string_view msg, std::optional<uint32_t> top, std::size_t chunk) {
     MessageStreamer s(top);
     std::string out;
-    for (std::size_t i = 0; i < msg.size() && !s.done(); i += chunk) s.feed(msg.substr(i, chunk), out);
+    for (std::size_t i = 0; i < msg.size() && !s.done(); i += chunk)
+        s.feed(msg.substr(i, chunk), out);
     s.finish(out);
     return out;
 }

@@ -13,10 +13,21 @@ struct VerbName {
 };
 
 constexpr std::array<VerbName, 15> kVerbs{{
-    {"USER", Verb::user}, {"PASS", Verb::pass}, {"APOP", Verb::apop}, {"AUTH", Verb::auth},
-    {"STLS", Verb::stls}, {"CAPA", Verb::capa}, {"QUIT", Verb::quit}, {"STAT", Verb::stat},
-    {"LIST", Verb::list}, {"RETR", Verb::retr}, {"DELE", Verb::dele}, {"NOOP", Verb::noop},
-    {"RSET", Verb::rset}, {"TOP", Verb::top},   {"UIDL", Verb::uidl},
+    {"USER", Verb::user},
+    {"PASS", Verb::pass},
+    {"APOP", Verb::apop},
+    {"AUTH", Verb::auth},
+    {"STLS", Verb::stls},
+    {"CAPA", Verb::capa},
+    {"QUIT", Verb::quit},
+    {"STAT", Verb::stat},
+    {"LIST", Verb::list},
+    {"RETR", Verb::retr},
+    {"DELE", Verb::dele},
+    {"NOOP", Verb::noop},
+    {"RSET", Verb::rset},
+    {"TOP", Verb::top},
+    {"UIDL", Verb::uidl},
 }};
 
 std::string upper(std::string_view s) {
@@ -112,7 +123,8 @@ ParseResult parse_command(std::string_view line) {
     auto args = split_args(rest);
     for (auto a : args)
         if (a.size() > kMaxArgumentLength) return fail(std::string(name) + ": argument too long");
-    auto want = [&](std::size_t lo, std::size_t hi, std::string_view usage) -> std::optional<ParseResult> {
+    auto want = [&](std::size_t lo, std::size_t hi,
+                    std::string_view usage) -> std::optional<ParseResult> {
         if (args.size() < lo || args.size() > hi) return fail("Syntax: " + std::string(usage));
         return std::nullopt;
     };

@@ -15,8 +15,21 @@
 namespace postamt::pop3 {
 
 enum class Verb {
-    user, pass, apop, auth, stls, capa, quit,  // AUTHORIZATION (CAPA, QUIT: both)
-    stat, list, retr, dele, noop, rset, top, uidl,  // TRANSACTION
+    user,
+    pass,
+    apop,
+    auth,
+    stls,
+    capa,
+    quit,  // AUTHORIZATION (CAPA, QUIT: both)
+    stat,
+    list,
+    retr,
+    dele,
+    noop,
+    rset,
+    top,
+    uidl,  // TRANSACTION
 };
 
 std::string_view verb_name(Verb v);  // "USER", ...

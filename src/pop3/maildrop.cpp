@@ -5,7 +5,9 @@
 namespace postamt::pop3 {
 
 Maildrop::Maildrop(store::Pop3Maildrop md)
-    : mailbox_id_(md.inbox.id), uid_validity_(md.inbox.uid_validity), messages_(std::move(md.messages)) {
+    : mailbox_id_(md.inbox.id),
+      uid_validity_(md.inbox.uid_validity),
+      messages_(std::move(md.messages)) {
     marks_.assign(messages_.size(), 0);
     live_count_ = static_cast<std::uint32_t>(messages_.size());
     for (const auto& m : messages_) live_octets_ += m.blob.size;
@@ -67,7 +69,8 @@ std::vector<store::Uid> Maildrop::retrieved_kept_uids() const {
     return out;
 }
 
-std::vector<store::Uid> expired_uids(const store::Pop3Maildrop& md, std::int64_t now, std::uint32_t expire_days) {
+std::vector<store::Uid> expired_uids(const store::Pop3Maildrop& md, std::int64_t now,
+                                     std::uint32_t expire_days) {
     std::vector<store::Uid> out;
     if (expire_days == 0) return out;
     const std::int64_t cutoff = now - static_cast<std::int64_t>(expire_days) * 86400;

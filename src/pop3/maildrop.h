@@ -18,7 +18,7 @@ namespace postamt::pop3 {
 enum class Lookup { ok, no_such_message, deleted };
 
 class Maildrop {
-public:
+  public:
     Maildrop() = default;
     explicit Maildrop(store::Pop3Maildrop md);
 
@@ -50,7 +50,7 @@ public:
     std::vector<store::Uid> retrieved_kept_uids() const;
     std::uint32_t deleted_count() const { return size() - live_count_; }
 
-private:
+  private:
     static constexpr std::uint8_t kDeleted = 1, kRetrieved = 2;
     store::MailboxId mailbox_id_ = 0;
     std::uint32_t uid_validity_ = 0;
@@ -63,7 +63,8 @@ private:
 // Retention (RFC 2449 6.7 EXPIRE, [pop3] expire_days): UIDs of messages
 // whose first complete download is at least `expire_days` days before `now`
 // (unix seconds). Empty when expire_days is 0.
-std::vector<store::Uid> expired_uids(const store::Pop3Maildrop& md, std::int64_t now, std::uint32_t expire_days);
+std::vector<store::Uid> expired_uids(const store::Pop3Maildrop& md, std::int64_t now,
+                                     std::uint32_t expire_days);
 
 // RFC 1939 7: a unique-id is 1 to 70 characters in 0x21..0x7E. An
 // imported UIDL that is not is replaced by the derived one.

@@ -26,7 +26,8 @@ void MaildropRegistry::Lock::release() {
     owner_.reset();
 }
 
-std::shared_ptr<MaildropRegistry> MaildropRegistry::create(Options opts, std::function<Clock::time_point()> now) {
+std::shared_ptr<MaildropRegistry> MaildropRegistry::create(Options opts,
+                                                           std::function<Clock::time_point()> now) {
     if (!now) now = [] { return Clock::now(); };
     return std::shared_ptr<MaildropRegistry>(new MaildropRegistry(opts, std::move(now)));
 }

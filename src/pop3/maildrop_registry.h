@@ -20,12 +20,12 @@
 namespace postamt::pop3 {
 
 class MaildropRegistry : public std::enable_shared_from_this<MaildropRegistry> {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     // Held by a session for as long as it has the maildrop open.
     class Lock {
-    public:
+      public:
         Lock() = default;
         Lock(Lock&& o) noexcept;
         Lock& operator=(Lock&& o) noexcept;
@@ -33,7 +33,7 @@ public:
         explicit operator bool() const { return owner_ != nullptr; }
         void release();
 
-    private:
+      private:
         friend class MaildropRegistry;
         std::shared_ptr<MaildropRegistry> owner_;
         store::AccountId account_ = 0;
@@ -44,7 +44,7 @@ public:
 
     struct Admission {
         Refusal refusal = Refusal::none;
-        Lock lock;                           // refusal == none
+        Lock lock;                            // refusal == none
         std::chrono::seconds retry_after{0};  // login_delay: time left
     };
 
@@ -53,8 +53,8 @@ public:
         std::chrono::seconds login_delay{0};
     };
 
-    static std::shared_ptr<MaildropRegistry> create(Options opts,
-                                                    std::function<Clock::time_point()> now = nullptr);
+    static std::shared_ptr<MaildropRegistry> create(
+        Options opts, std::function<Clock::time_point()> now = nullptr);
 
     // After a successful authentication: lock the account's maildrop and
     // record the login time, or say why not. A refused login does not
@@ -64,8 +64,9 @@ public:
     bool locked(store::AccountId account) const;
     std::size_t tracked_logins() const;
 
-private:
-    MaildropRegistry(Options o, std::function<Clock::time_point()> now) : opts_(o), now_(std::move(now)) {}
+  private:
+    MaildropRegistry(Options o, std::function<Clock::time_point()> now)
+        : opts_(o), now_(std::move(now)) {}
     void unlock(store::AccountId account);
     void prune_logins(Clock::time_point now);
 

@@ -17,7 +17,7 @@
 namespace postamt::pop3 {
 
 class MessageStreamer {
-public:
+  public:
     // nullopt: the whole message (RETR); n: TOP with n body lines.
     explicit MessageStreamer(std::optional<std::uint32_t> top_lines = std::nullopt);
 
@@ -28,7 +28,7 @@ public:
     // Appends the end of the response.
     void finish(std::string& out);
 
-private:
+  private:
     void feed_top(std::string_view chunk, std::string& out);
 
     std::optional<std::uint32_t> top_;

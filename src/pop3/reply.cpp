@@ -14,12 +14,18 @@ void append_clean(std::string& out, std::string_view text) {
 
 std::string_view resp_code_name(RespCode c) {
     switch (c) {
-        case RespCode::none: return "";
-        case RespCode::in_use: return "IN-USE";
-        case RespCode::login_delay: return "LOGIN-DELAY";
-        case RespCode::auth: return "AUTH";
-        case RespCode::sys_temp: return "SYS/TEMP";
-        case RespCode::sys_perm: return "SYS/PERM";
+        case RespCode::none:
+            return "";
+        case RespCode::in_use:
+            return "IN-USE";
+        case RespCode::login_delay:
+            return "LOGIN-DELAY";
+        case RespCode::auth:
+            return "AUTH";
+        case RespCode::sys_temp:
+            return "SYS/TEMP";
+        case RespCode::sys_perm:
+            return "SYS/PERM";
     }
     return "";
 }

@@ -24,9 +24,9 @@ struct RunnerContext {
     std::size_t max_line = 8192;
 };
 
-std::shared_ptr<const RunnerContext> make_runner_context(const Config& cfg, std::shared_ptr<store::Store> store,
-                                                         std::shared_ptr<auth::Authenticator> authenticator,
-                                                         bool tls_available) {
+std::shared_ptr<const RunnerContext> make_runner_context(
+    const Config& cfg, std::shared_ptr<store::Store> store,
+    std::shared_ptr<auth::Authenticator> authenticator, bool tls_available) {
     auto c = std::make_shared<RunnerContext>();
     c->store = std::move(store);
     c->auth = std::move(authenticator);
@@ -49,10 +49,12 @@ enum class Sent { ok, unreadable, failed };
 
 // g++ 12 coroutine rules (docs/networking.md): free functions, by-value
 // parameters, no reference locals across co_await.
-asio::awaitable<auth::AuthResult> verify_password(std::shared_ptr<auth::Authenticator> au, std::string login,
-                                                  std::string password, std::string ip) {
+asio::awaitable<auth::AuthResult> verify_password(std::shared_ptr<auth::Authenticator> au,
+                                                  std::string login, std::string password,
+                                                  std::string ip) {
     auto r = co_await net::await_store<auth::AuthResult>([&](auto done) {
-        au->verify_password(std::move(login), std::move(password), std::move(ip), auth::Service::pop3,
+        au->verify_password(std::move(login), std::move(password), std::move(ip),
+                            auth::Service::pop3,
                             [done](auth::AuthResult res) mutable { done(std::move(res)); });
     });
     if (r) co_return std::move(r).value();
@@ -61,8 +63,8 @@ asio::awaitable<auth::AuthResult> verify_password(std::shared_ptr<auth::Authenti
     co_return failed;
 }
 
-asio::awaitable<auth::ScramLookup> lookup_scram(std::shared_ptr<auth::Authenticator> au, std::string login,
-                                                std::string ip) {
+asio::awaitable<auth::ScramLookup> lookup_scram(std::shared_ptr<auth::Authenticator> au,
+                                                std::string login, std::string ip) {
     auto r = co_await net::await_store<auth::ScramLookup>([&](auto done) {
         au->lookup_scram(std::move(login), std::move(ip), auth::Service::pop3,
                          [done](auth::ScramLookup res) mutable { done(std::move(res)); });
@@ -75,8 +77,9 @@ asio::awaitable<auth::ScramLookup> lookup_scram(std::shared_ptr<auth::Authentica
 
 // The +OK line and the message, dot-stuffed, chunk by chunk. The first
 // chunk is read before anything is sent so a missing blob still gets -ERR.
-asio::awaitable<Sent> send_message(std::shared_ptr<net::Connection> conn, std::shared_ptr<store::Store> st,
-                                   std::string status, store::BlobRef blob, std::optional<uint32_t> top_lines) {
+asio::awaitable<Sent> send_message(std::shared_ptr<net::Connection> conn,
+                                   std::shared_ptr<store::Store> st, std::string status,
+                                   store::BlobRef blob, std::optional<uint32_t> top_lines) {
     MessageStreamer streamer(top_lines);
     std::string out;
     const int64_t size = blob.size;
@@ -91,8 +94,8 @@ asio::awaitable<Sent> send_message(std::shared_ptr<net::Connection> conn, std::s
                 [&](auto done) { st->read_blob(blob, at, len, std::move(done)); });
             if (!r || static_cast<int64_t>(r->size()) != len) {
                 std::string why = r ? "short read" : r.error().message;
-                log::error("event=pop3_blob_read_failed conn={} blob={} offset={} error={}", conn->id(), blob.id, at,
-                           log::quote(why));
+                log::error("event=pop3_blob_read_failed conn={} blob={} offset={} error={}",
+                           conn->id(), blob.id, at, log::quote(why));
                 co_return first ? Sent::unreadable : Sent::failed;
             }
             data = std::move(r).value();
@@ -115,16 +118,18 @@ asio::awaitable<Sent> send_message(std::shared_ptr<net::Connection> conn, std::s
 
 // The UPDATE state (RFC 1939 6). Download times and \Seen first (their
 // failure is logged, not fatal), then the expunge the client asked for.
-asio::awaitable<Result<store::ExpungeResult>> commit(std::shared_ptr<store::Store> st, step::Commit c,
-                                                     uint64_t conn_id) {
+asio::awaitable<Result<store::ExpungeResult>> commit(std::shared_ptr<store::Store> st,
+                                                     step::Commit c, uint64_t conn_id) {
     if (!c.retrieved.empty()) {
         std::vector<store::Uid> uids = c.retrieved;
         const store::MailboxId mailbox = c.mailbox;
         const int64_t now = static_cast<int64_t>(std::time(nullptr));
-        auto m = co_await net::await_store<Unit>(
-            [&](auto done) { st->pop3_mark_retrieved(mailbox, std::move(uids), now, std::move(done)); });
+        auto m = co_await net::await_store<Unit>([&](auto done) {
+            st->pop3_mark_retrieved(mailbox, std::move(uids), now, std::move(done));
+        });
         if (!m)
-            log::warn("event=pop3_mark_retrieved_failed conn={} error={}", conn_id, log::quote(m.error().message));
+            log::warn("event=pop3_mark_retrieved_failed conn={} error={}", conn_id,
+                      log::quote(m.error().message));
         // A message a POP3 client downloaded counts as read for IMAP
         // clients of the same account (as Dovecot does).
         store::FlagChange fc;
@@ -134,7 +139,9 @@ asio::awaitable<Result<store::ExpungeResult>> commit(std::shared_ptr<store::Stor
         fc.flags.system = store::kSeen;
         auto f = co_await net::await_store<store::FlagChangeResult>(
             [&](auto done) { st->change_flags(std::move(fc), std::move(done)); });
-        if (!f) log::warn("event=pop3_mark_seen_failed conn={} error={}", conn_id, log::quote(f.error().message));
+        if (!f)
+            log::warn("event=pop3_mark_seen_failed conn={} error={}", conn_id,
+                      log::quote(f.error().message));
     }
     if (c.deleted.empty()) co_return store::ExpungeResult{};
     store::ExpungeRequest req;
@@ -147,7 +154,8 @@ asio::awaitable<Result<store::ExpungeResult>> commit(std::shared_ptr<store::Stor
 
 }  // namespace
 
-asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn, std::shared_ptr<const RunnerContext> ctx) {
+asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
+                                  std::shared_ptr<const RunnerContext> ctx) {
     // Values only in this frame (g++ 12.2, docs/networking.md): fields of
     // the current step are copied into named locals before every co_await.
     std::shared_ptr<store::Store> st = ctx->store;
@@ -255,7 +263,8 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn, std::sh
                     conn->close();
                     co_return;
                 }
-                step = session.on_message_sent(sent == Sent::ok ? SendOutcome::sent : SendOutcome::unreadable);
+                step = session.on_message_sent(sent == Sent::ok ? SendOutcome::sent
+                                                                : SendOutcome::unreadable);
             } else if (std::holds_alternative<step::Commit>(step)) {
                 step::Commit c = std::move(std::get<step::Commit>(step));
                 step = step::None{};
@@ -268,7 +277,8 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn, std::sh
         // RFC 2449 6.6: replies to pipelined commands may wait until the
         // client has no more commands buffered, but not pile up without
         // bound for a client that pipelines and never reads.
-        if (conn->buffered_output() > 0 && (!conn->has_buffered_input() || conn->buffered_output() >= kFlushAt)) {
+        if (conn->buffered_output() > 0 &&
+            (!conn->has_buffered_input() || conn->buffered_output() >= kFlushAt)) {
             if (!co_await conn->flush()) {
                 session.on_disconnect();
                 co_return;

@@ -16,7 +16,8 @@ struct RunnerContext;
 
 // Built once by `serve` after the listeners are bound (tls_available: a
 // certificate is loaded, so STARTTLS/STLS can be offered).
-std::shared_ptr<const RunnerContext> make_runner_context(const Config& cfg, std::shared_ptr<store::Store> store,
+std::shared_ptr<const RunnerContext> make_runner_context(const Config& cfg,
+                                                         std::shared_ptr<store::Store> store,
                                                          std::shared_ptr<auth::Authenticator> auth,
                                                          bool tls_available);
 

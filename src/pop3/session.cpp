@@ -47,7 +47,9 @@ bool Session::in_sasl() const { return s_->phase == Phase::sasl || s_->phase == 
 const Maildrop& Session::maildrop() const { return s_->maildrop; }
 std::string Session::capabilities() const { return s_->capabilities(); }
 
-std::int64_t Session::State::now() const { return env.now ? env.now() : static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t Session::State::now() const {
+    return env.now ? env.now() : static_cast<std::int64_t>(std::time(nullptr));
+}
 
 // RFC 2449 5 and 6. Announced per state: USER, SASL and STLS only where
 // they can be used (before login; plaintext mechanisms only under TLS or on
@@ -55,8 +57,10 @@ std::int64_t Session::State::now() const { return env.now ? env.now() : static_c
 std::string Session::State::capabilities() const {
     std::string c;
     c += "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n";
-    c += opt.expire_days == 0 ? std::string("EXPIRE NEVER\r\n") : fmt::format("EXPIRE {}\r\n", opt.expire_days);
-    if (opt.login_delay.count() > 0) c += fmt::format("LOGIN-DELAY {}\r\n", opt.login_delay.count());
+    c += opt.expire_days == 0 ? std::string("EXPIRE NEVER\r\n")
+                              : fmt::format("EXPIRE {}\r\n", opt.expire_days);
+    if (opt.login_delay.count() > 0)
+        c += fmt::format("LOGIN-DELAY {}\r\n", opt.login_delay.count());
     if (phase != Phase::transaction) {
         if (plaintext_ok()) c += "USER\r\n";
         c += "SASL";
@@ -73,8 +77,8 @@ std::string Session::State::capabilities() const {
 
 Step Session::State::bad_command(std::string_view text) {
     if (++bad_commands >= kMaxBadCommands) {
-        log::info("event=pop3_too_many_errors conn={} rip={} user={}", peer.conn_id, log::quote(peer.ip),
-                  log::quote(login));
+        log::info("event=pop3_too_many_errors conn={} rip={} user={}", peer.conn_id,
+                  log::quote(peer.ip), log::quote(login));
         if (!login.empty()) log_logout("too_many_errors");
         return close_with(err_line("Too many bad commands, closing connection"));
     }
@@ -88,9 +92,11 @@ Step Session::State::internal_error(std::string_view what) {
 }
 
 void Session::State::log_logout(std::string_view reason) {
-    log::info("event=pop3_logout conn={} user={} reason={} retr={} retr_octets={} top={} dele={} expired={}",
-              peer.conn_id, log::quote(login), reason, stats.retr, stats.retr_octets, stats.top, stats.dele,
-              stats.expired);
+    log::info(
+        "event=pop3_logout conn={} user={} reason={} retr={} retr_octets={} top={} dele={} "
+        "expired={}",
+        peer.conn_id, log::quote(login), reason, stats.retr, stats.retr_octets, stats.top,
+        stats.dele, stats.expired);
 }
 
 // ---- events -------------------------------------------------------------------
@@ -163,7 +169,8 @@ void Session::on_tls_started() {
 Step Session::on_timeout() {
     auto& s = *s_;
     if (s.phase == Phase::closed) return step::None{};
-    log::info("event=pop3_timeout conn={} rip={} user={}", s.peer.conn_id, log::quote(s.peer.ip), log::quote(s.login));
+    log::info("event=pop3_timeout conn={} rip={} user={}", s.peer.conn_id, log::quote(s.peer.ip),
+              log::quote(s.login));
     if (!s.login.empty()) s.log_logout("timeout");
     return s.close_with(err_line("Disconnected for inactivity"));
 }
@@ -197,8 +204,10 @@ Step Session::State::authorization(const Command& c) {
         case Verb::user:
             if (!plaintext_ok()) {
                 user.clear();
-                return reply(err_line(opt.tls_available ? "Plaintext authentication is not allowed without TLS; use STLS first"
-                                                        : "Plaintext authentication is not allowed without TLS"));
+                return reply(err_line(
+                    opt.tls_available
+                        ? "Plaintext authentication is not allowed without TLS; use STLS first"
+                        : "Plaintext authentication is not allowed without TLS"));
             }
             // Always +OK: the answer must not tell which users exist.
             user = c.arg;
@@ -242,9 +251,10 @@ Step Session::on_password_result(auth::AuthResult r) {
             case auth::AuthStatus::bad_credentials:
                 return s.sasl_step(s.mech->resume_password(false));
             case auth::AuthStatus::temporarily_blocked:
-                return s.end_sasl(err_line(fmt::format("Too many failed logins; try again in {} seconds",
-                                                       r.retry_after.count()),
-                                           RespCode::sys_temp));
+                return s.end_sasl(
+                    err_line(fmt::format("Too many failed logins; try again in {} seconds",
+                                         r.retry_after.count()),
+                             RespCode::sys_temp));
             case auth::AuthStatus::unavailable:
                 return s.sasl_step(s.mech->abort_unavailable());
         }
@@ -262,7 +272,8 @@ Step Session::on_password_result(auth::AuthResult r) {
                                                 r.retry_after.count()),
                                     RespCode::sys_temp));
         case auth::AuthStatus::unavailable:
-            return s.reply(err_line("Authentication is temporarily unavailable, try again later", RespCode::sys_temp));
+            return s.reply(err_line("Authentication is temporarily unavailable, try again later",
+                                    RespCode::sys_temp));
     }
     return s.internal_error("unknown auth status");
 }
@@ -283,8 +294,10 @@ Step Session::State::start_auth(const Command& c) {
     auto m = auth::make_mechanism(c.arg);
     if (!m) return reply(err_line("Unsupported authentication mechanism"));
     if (plaintext_mech && !plaintext_ok())
-        return reply(err_line(opt.tls_available ? "Plaintext authentication is not allowed without TLS; use STLS first"
-                                                : "Plaintext authentication is not allowed without TLS"));
+        return reply(
+            err_line(opt.tls_available
+                         ? "Plaintext authentication is not allowed without TLS; use STLS first"
+                         : "Plaintext authentication is not allowed without TLS"));
     std::optional<std::string> initial;
     if (c.initial_response) {
         initial = auth::decode_initial_response(*c.initial_response);
@@ -372,9 +385,11 @@ Step Session::State::sasl_step(auth::Step st) {
                     return end_sasl(err_line("Authentication failed", RespCode::auth));
                 case auth::SaslFailure::unavailable:
                     return end_sasl(
-                        err_line("Authentication is temporarily unavailable, try again later", RespCode::sys_temp));
+                        err_line("Authentication is temporarily unavailable, try again later",
+                                 RespCode::sys_temp));
                 default:
-                    return end_sasl(err_line(std::string("Authentication failed: ") + auth::failure_name(st.failure)));
+                    return end_sasl(err_line(std::string("Authentication failed: ") +
+                                             auth::failure_name(st.failure)));
             }
     }
     return internal_error("unknown sasl step");
@@ -391,17 +406,19 @@ Step Session::State::end_sasl(std::string reply_text) {
 
 Step Session::on_scram_lookup(auth::ScramLookup r) {
     auto& s = *s_;
-    if (s.phase != Phase::wait_auth || !s.mech) return s.internal_error("scram lookup out of order");
+    if (s.phase != Phase::wait_auth || !s.mech)
+        return s.internal_error("scram lookup out of order");
     switch (r.status) {
         case auth::AuthStatus::ok:
             break;
         case auth::AuthStatus::temporarily_blocked:
-            return s.end_sasl(err_line(fmt::format("Too many failed logins; try again in {} seconds",
-                                                   r.retry_after.count()),
-                                       RespCode::sys_temp));
-        default:
             return s.end_sasl(
-                err_line("Authentication is temporarily unavailable, try again later", RespCode::sys_temp));
+                err_line(fmt::format("Too many failed logins; try again in {} seconds",
+                                     r.retry_after.count()),
+                         RespCode::sys_temp));
+        default:
+            return s.end_sasl(err_line("Authentication is temporarily unavailable, try again later",
+                                       RespCode::sys_temp));
     }
     s.scram_looked_up = true;
     s.pending_account = std::move(r.account);
@@ -440,20 +457,23 @@ Step Session::on_open_refused(OpenRefusal why, std::chrono::seconds retry_after)
     auto& s = *s_;
     if (s.phase != Phase::wait_open) return s.internal_error("open refusal out of order");
     s.phase = Phase::authorization;
-    const char* reason = why == OpenRefusal::in_use ? "in_use" : why == OpenRefusal::login_delay ? "login_delay"
-                                                                                                 : "user_limit";
-    log::info("event=pop3_login_refused conn={} user={} rip={} reason={}", s.peer.conn_id, log::quote(s.login),
-              log::quote(s.peer.ip), reason);
+    const char* reason = why == OpenRefusal::in_use        ? "in_use"
+                         : why == OpenRefusal::login_delay ? "login_delay"
+                                                           : "user_limit";
+    log::info("event=pop3_login_refused conn={} user={} rip={} reason={}", s.peer.conn_id,
+              log::quote(s.login), log::quote(s.peer.ip), reason);
     s.login.clear();
     s.account = 0;
     // RFC 1939 4: after a negative reply the client may authenticate again
     // or QUIT; the connection stays open.
     switch (why) {
         case OpenRefusal::in_use:
-            return s.reply(err_line("Maildrop is in use by another POP3 session", RespCode::in_use));
+            return s.reply(
+                err_line("Maildrop is in use by another POP3 session", RespCode::in_use));
         case OpenRefusal::login_delay:
-            return s.reply(err_line(fmt::format("Logged in too recently; try again in {} seconds", retry_after.count()),
-                                    RespCode::login_delay));
+            return s.reply(err_line(
+                fmt::format("Logged in too recently; try again in {} seconds", retry_after.count()),
+                RespCode::login_delay));
         case OpenRefusal::user_limit:
             return s.reply(err_line("Too many connections for this user", RespCode::in_use));
     }
@@ -464,14 +484,15 @@ Step Session::on_maildrop(Result<store::Pop3Maildrop> r) {
     auto& s = *s_;
     if (s.phase != Phase::wait_open) return s.internal_error("maildrop result out of order");
     if (!r) {
-        log::error("event=pop3_maildrop_failed conn={} user={} error={}", s.peer.conn_id, log::quote(s.login),
-                   log::quote(r.error().message));
+        log::error("event=pop3_maildrop_failed conn={} user={} error={}", s.peer.conn_id,
+                   log::quote(s.login), log::quote(r.error().message));
         s.phase = Phase::authorization;
         s.login.clear();
         s.account = 0;
         if (r.error().code == Errc::not_found)
             return s.reply(err_line("This account has no INBOX", RespCode::sys_perm));
-        return s.reply(err_line("Cannot open the maildrop now, try again later", RespCode::sys_temp));
+        return s.reply(
+            err_line("Cannot open the maildrop now, try again later", RespCode::sys_temp));
     }
     s.maildrop_open = true;
     auto expired = expired_uids(*r, s.now(), s.opt.expire_days);
@@ -489,7 +510,8 @@ Step Session::on_maildrop(Result<store::Pop3Maildrop> r) {
 
 Step Session::on_expire_result(Result<store::ExpungeResult> r) {
     auto& s = *s_;
-    if (s.phase != Phase::wait_expire || !s.pending) return s.internal_error("expire result out of order");
+    if (s.phase != Phase::wait_expire || !s.pending)
+        return s.internal_error("expire result out of order");
     store::Pop3Maildrop md = std::move(*s.pending);
     s.pending.reset();
     if (r) {
@@ -499,8 +521,8 @@ Step Session::on_expire_result(Result<store::ExpungeResult> r) {
                   log::quote(s.login), r->expunged.size(), s.opt.expire_days);
     } else {
         // Nothing was deleted: the messages stay listed; the next login tries again.
-        log::warn("event=pop3_expire_failed conn={} user={} error={}", s.peer.conn_id, log::quote(s.login),
-                  log::quote(r.error().message));
+        log::warn("event=pop3_expire_failed conn={} user={} error={}", s.peer.conn_id,
+                  log::quote(s.login), log::quote(r.error().message));
     }
     s.expiring.clear();
     return s.enter_transaction(std::move(md));

@@ -61,7 +61,7 @@ struct SessionEnv {
 inline constexpr std::uint32_t kMaxBadCommands = 20;
 
 class Session {
-public:
+  public:
     explicit Session(SessionOptions opt, SessionEnv env = {});
     ~Session();
     Session(const Session&) = delete;
@@ -80,13 +80,14 @@ public:
     Step on_password_result(auth::AuthResult r);
     Step on_scram_lookup(auth::ScramLookup r);
     Step on_scram_reported();
-    Step on_open_refused(OpenRefusal why, std::chrono::seconds retry_after = std::chrono::seconds(0));
+    Step on_open_refused(OpenRefusal why,
+                         std::chrono::seconds retry_after = std::chrono::seconds(0));
     Step on_maildrop(Result<store::Pop3Maildrop> r);
     Step on_expire_result(Result<store::ExpungeResult> r);
     Step on_message_sent(SendOutcome outcome);
     Step on_commit_result(Result<store::ExpungeResult> r);
-    Step on_timeout();   // -ERR, close; no UPDATE (RFC 1939 3)
-    Step on_shutdown();  // -ERR [SYS/TEMP], close; no UPDATE
+    Step on_timeout();     // -ERR, close; no UPDATE (RFC 1939 3)
+    Step on_shutdown();    // -ERR [SYS/TEMP], close; no UPDATE
     void on_disconnect();  // the client went away (for the log line)
 
     // ---- inspection -----------------------------------------------------------
@@ -102,7 +103,7 @@ public:
 
     struct State;
 
-private:
+  private:
     std::unique_ptr<State> s_;
 };
 

@@ -16,15 +16,15 @@ namespace postamt::pop3 {
 enum class Phase {
     init,
     authorization,
-    sasl,          // AUTH in progress: the next line is a SASL response
-    sasl_final,    // SCRAM's additional success data was sent as a challenge
-    wait_auth,     // VerifyPassword / LookupScram / ReportScram
-    wait_open,     // OpenMaildrop
-    wait_expire,   // Expire
+    sasl,         // AUTH in progress: the next line is a SASL response
+    sasl_final,   // SCRAM's additional success data was sent as a challenge
+    wait_auth,    // VerifyPassword / LookupScram / ReportScram
+    wait_open,    // OpenMaildrop
+    wait_expire,  // Expire
     transaction,
-    wait_send,     // SendMessage
-    wait_commit,   // Commit
-    wait_tls,      // StartTls
+    wait_send,    // SendMessage
+    wait_commit,  // Commit
+    wait_tls,     // StartTls
     closed,
 };
 

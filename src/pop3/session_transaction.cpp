@@ -27,9 +27,10 @@ std::optional<std::string> refuse_message(const Maildrop& md, std::uint32_t msgn
 Step Session::State::enter_transaction(store::Pop3Maildrop md) {
     maildrop = Maildrop(std::move(md));
     phase = Phase::transaction;
-    log::info("event=pop3_login conn={} user={} rip={} via={} tls={} messages={} octets={} expired={}", peer.conn_id,
-              log::quote(login), log::quote(peer.ip), via, tls ? "yes" : "no", maildrop.live_count(),
-              maildrop.live_octets(), stats.expired);
+    log::info(
+        "event=pop3_login conn={} user={} rip={} via={} tls={} messages={} octets={} expired={}",
+        peer.conn_id, log::quote(login), log::quote(peer.ip), via, tls ? "yes" : "no",
+        maildrop.live_count(), maildrop.live_octets(), stats.expired);
     return reply(ok_line(fmt::format("Logged in, {} messages ({} octets)", maildrop.live_count(),
                                      maildrop.live_octets())));
 }
@@ -37,7 +38,8 @@ Step Session::State::enter_transaction(store::Pop3Maildrop md) {
 Step Session::State::transaction(const Command& c) {
     switch (c.verb) {
         case Verb::stat:
-            return reply(ok_line(fmt::format("{} {}", maildrop.live_count(), maildrop.live_octets())));
+            return reply(
+                ok_line(fmt::format("{} {}", maildrop.live_count(), maildrop.live_octets())));
         case Verb::list:
         case Verb::uidl: {
             bool list = c.verb == Verb::list;
@@ -56,8 +58,8 @@ Step Session::State::transaction(const Command& c) {
                 else
                     fmt::format_to(std::back_inserter(lines), "{} {}\r\n", n, maildrop.uidl(n));
             }
-            return reply(multiline(list ? fmt::format("{} messages ({} octets)", maildrop.live_count(),
-                                                      maildrop.live_octets())
+            return reply(multiline(list ? fmt::format("{} messages ({} octets)",
+                                                      maildrop.live_count(), maildrop.live_octets())
                                         : std::string("Unique-ID listing follows"),
                                    lines));
         }
@@ -90,8 +92,9 @@ Step Session::State::transaction(const Command& c) {
             // RFC 1939 5: unmark every message marked as deleted.
             std::uint32_t n = maildrop.unmark_all();
             stats.dele = 0;
-            return reply(ok_line(fmt::format("{} messages undeleted; maildrop has {} messages ({} octets)", n,
-                                             maildrop.live_count(), maildrop.live_octets())));
+            return reply(
+                ok_line(fmt::format("{} messages undeleted; maildrop has {} messages ({} octets)",
+                                    n, maildrop.live_count(), maildrop.live_octets())));
         }
         case Verb::quit:
             return quit_transaction();
@@ -117,7 +120,8 @@ Step Session::on_message_sent(SendOutcome outcome) {
     if (outcome == SendOutcome::unreadable) {
         log::error("event=pop3_message_unreadable conn={} user={} msg={} uid={}", s.peer.conn_id,
                    log::quote(s.login), n, s.maildrop.message(n).uid);
-        return s.reply(err_line(fmt::format("Message {} cannot be read now, try again later", n), RespCode::sys_temp));
+        return s.reply(err_line(fmt::format("Message {} cannot be read now, try again later", n),
+                                RespCode::sys_temp));
     }
     if (s.sending_retr) {
         s.maildrop.mark_retrieved(n);
@@ -150,14 +154,16 @@ Step Session::on_commit_result(Result<store::ExpungeResult> r) {
     if (s.phase != Phase::wait_commit) return s.internal_error("commit result out of order");
     s.maildrop_open = false;
     if (!r) {
-        log::error("event=pop3_update_failed conn={} user={} error={}", s.peer.conn_id, log::quote(s.login),
-                   log::quote(r.error().message));
+        log::error("event=pop3_update_failed conn={} user={} error={}", s.peer.conn_id,
+                   log::quote(s.login), log::quote(r.error().message));
         s.log_logout("update_failed");
         // RFC 1939 6: "-ERR some deleted messages not removed".
-        return s.close_with(err_line("Some deleted messages were not removed, try again later", RespCode::sys_temp));
+        return s.close_with(err_line("Some deleted messages were not removed, try again later",
+                                     RespCode::sys_temp));
     }
     s.log_logout("quit");
-    return s.close_with(ok_line(fmt::format("Logging out, {} messages deleted", s.maildrop.deleted_count())));
+    return s.close_with(
+        ok_line(fmt::format("Logging out, {} messages deleted", s.maildrop.deleted_count())));
 }
 
 }  // namespace postamt::pop3

@@ -82,9 +82,9 @@ struct Commit {
 };
 }  // namespace step
 
-using Step = std::variant<step::None, step::Reply, step::ReplyAndClose, step::StartTls, step::VerifyPassword,
-                          step::LookupScram, step::ReportScram, step::OpenMaildrop, step::Expire,
-                          step::SendMessage, step::Commit>;
+using Step = std::variant<step::None, step::Reply, step::ReplyAndClose, step::StartTls,
+                          step::VerifyPassword, step::LookupScram, step::ReportScram,
+                          step::OpenMaildrop, step::Expire, step::SendMessage, step::Commit>;
 
 // How a SendMessage went.
 enum class SendOutcome {
@@ -94,9 +94,9 @@ enum class SendOutcome {
 
 // Why OpenMaildrop did not get to the store.
 enum class OpenRefusal {
-    in_use,        // another POP3 session holds the maildrop
-    login_delay,   // logged in less than [pop3] login_delay ago
-    user_limit,    // limits.max_connections_per_user reached
+    in_use,       // another POP3 session holds the maildrop
+    login_delay,  // logged in less than [pop3] login_delay ago
+    user_limit,   // limits.max_connections_per_user reached
 };
 
 }  // namespace postamt::pop3

@@ -21,7 +21,8 @@ void Store::pop3_maildrop(AccountId account, Callback<Pop3Maildrop> done) {
             out.messages.reserve(out.inbox.messages);
             // Covered by UNIQUE(mailbox_id, uid): one index range scan.
             auto st = db.prepare(
-                "SELECT uid, blob_id, size, pop3_retrieved, pop3_uidl FROM messages WHERE mailbox_id = ? "
+                "SELECT uid, blob_id, size, pop3_retrieved, pop3_uidl FROM messages WHERE "
+                "mailbox_id = ? "
                 "ORDER BY uid");
             st->bind(1, out.inbox.id);
             while (st->step()) {
@@ -37,11 +38,13 @@ void Store::pop3_maildrop(AccountId account, Callback<Pop3Maildrop> done) {
         std::move(done));
 }
 
-void Store::pop3_mark_retrieved(MailboxId mailbox, std::vector<Uid> uids, int64_t when, Callback<Unit> done) {
+void Store::pop3_mark_retrieved(MailboxId mailbox, std::vector<Uid> uids, int64_t when,
+                                Callback<Unit> done) {
     impl_->write<Unit>(
         [mailbox, uids = std::move(uids), when](WriteTx& tx) -> Result<Unit> {
             auto st = tx.db.prepare(
-                "UPDATE messages SET pop3_retrieved = ? WHERE mailbox_id = ? AND uid = ? AND pop3_retrieved = 0");
+                "UPDATE messages SET pop3_retrieved = ? WHERE mailbox_id = ? AND uid = ? AND "
+                "pop3_retrieved = 0");
             for (Uid u : uids) {
                 st->bind(1, when).bind(2, mailbox).bind(3, u);
                 st->run();

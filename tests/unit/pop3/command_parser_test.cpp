@@ -38,14 +38,13 @@ TEST(Pop3Parser, MessageNumbers) {
     EXPECT_EQ(must_parse("LIST 3").msg, 3u);
     EXPECT_FALSE(must_parse("UIDL").msg.has_value());
     EXPECT_EQ(must_parse("UIDL 12").msg, 12u);
-    for (const char* bad : {"RETR 0", "RETR -1", "RETR +1", "RETR 1a", "RETR 0x10", "RETR 2147483648",
-                            "RETR 99999999999", "DELE one", "LIST 1.5", "UIDL -0"})
+    for (const char* bad :
+         {"RETR 0", "RETR -1", "RETR +1", "RETR 1a", "RETR 0x10", "RETR 2147483648",
+          "RETR 99999999999", "DELE one", "LIST 1.5", "UIDL -0"})
         EXPECT_EQ(error_of(bad), "Invalid message number") << bad;
 }
 
-TEST(Pop3Parser, LeadingZerosAreStillNumbers) {
-    EXPECT_EQ(must_parse("RETR 007").msg, 7u);
-}
+TEST(Pop3Parser, LeadingZerosAreStillNumbers) { EXPECT_EQ(must_parse("RETR 007").msg, 7u); }
 
 TEST(Pop3Parser, ArgumentCounts) {
     EXPECT_EQ(error_of("RETR"), "Syntax: RETR message");

@@ -17,7 +17,8 @@ store::Pop3Maildrop sample(std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         store::Pop3Message m;
         m.uid = static_cast<store::Uid>(10 + 2 * i);
-        m.blob = store::BlobRef{static_cast<store::BlobId>(100 + i), static_cast<int64_t>(1000 + i)};
+        m.blob =
+            store::BlobRef{static_cast<store::BlobId>(100 + i), static_cast<int64_t>(1000 + i)};
         md.messages.push_back(m);
     }
     return md;
@@ -85,10 +86,10 @@ TEST(Pop3Maildrop, RetrievedButDeletedIsNotKept) {
 TEST(Pop3Retention, ExpiresOnlyDownloadsOlderThanThePolicy) {
     auto md = sample(4);
     const int64_t day = 86400, now = 1'800'000'000;
-    md.messages[0].retrieved_at = now - 10 * day;      // old download
-    md.messages[1].retrieved_at = now - 7 * day;       // exactly 7 days
-    md.messages[2].retrieved_at = now - 7 * day + 1;   // a second too young
-    md.messages[3].retrieved_at = 0;                   // never downloaded
+    md.messages[0].retrieved_at = now - 10 * day;     // old download
+    md.messages[1].retrieved_at = now - 7 * day;      // exactly 7 days
+    md.messages[2].retrieved_at = now - 7 * day + 1;  // a second too young
+    md.messages[3].retrieved_at = 0;                  // never downloaded
     EXPECT_EQ(expired_uids(md, now, 7), (std::vector<store::Uid>{10, 12}));
     EXPECT_TRUE(expired_uids(md, now, 0).empty()) << "0 means never";
     EXPECT_EQ(expired_uids(md, now, 30), std::vector<store::Uid>{});

@@ -10,11 +10,13 @@
 namespace postamt::pop3 {
 namespace {
 
-std::string stream(std::string_view msg, std::optional<std::uint32_t> top = std::nullopt, std::size_t chunk = 0) {
+std::string stream(std::string_view msg, std::optional<std::uint32_t> top = std::nullopt,
+                   std::size_t chunk = 0) {
     MessageStreamer s(top);
     std::string out;
     if (chunk == 0) chunk = msg.size() ? msg.size() : 1;
-    for (std::size_t i = 0; i < msg.size() && !s.done(); i += chunk) s.feed(msg.substr(i, chunk), out);
+    for (std::size_t i = 0; i < msg.size() && !s.done(); i += chunk)
+        s.feed(msg.substr(i, chunk), out);
     s.finish(out);
     return out;
 }
@@ -39,18 +41,21 @@ std::string unstuff(std::string_view wire) {
 }
 
 const std::string kMsg =
-    "From: a@example.net\r\nSubject: dots\r\n\r\n.starts with a dot\r\nmiddle . dot\r\n..two\r\n.\r\nend\r\n";
+    "From: a@example.net\r\nSubject: dots\r\n\r\n.starts with a dot\r\nmiddle . "
+    "dot\r\n..two\r\n.\r\nend\r\n";
 
 TEST(Pop3Streamer, RetrStuffsLinesStartingWithADot) {
     EXPECT_EQ(stream(kMsg),
-              "From: a@example.net\r\nSubject: dots\r\n\r\n..starts with a dot\r\nmiddle . dot\r\n...two\r\n..\r\nend\r\n"
+              "From: a@example.net\r\nSubject: dots\r\n\r\n..starts with a dot\r\nmiddle . "
+              "dot\r\n...two\r\n..\r\nend\r\n"
               ".\r\n");
     EXPECT_EQ(unstuff(stream(kMsg)), kMsg);
 }
 
 TEST(Pop3Streamer, ChunkBoundariesDoNotMatter) {
     std::string whole = stream(kMsg);
-    for (std::size_t chunk = 1; chunk <= kMsg.size(); ++chunk) EXPECT_EQ(stream(kMsg, std::nullopt, chunk), whole) << chunk;
+    for (std::size_t chunk = 1; chunk <= kMsg.size(); ++chunk)
+        EXPECT_EQ(stream(kMsg, std::nullopt, chunk), whole) << chunk;
 }
 
 TEST(Pop3Streamer, RandomMessagesRoundTripInRandomChunks) {
@@ -90,9 +95,11 @@ TEST(Pop3Streamer, TopZeroSendsTheHeaderAndTheBlankLine) {
 }
 
 TEST(Pop3Streamer, TopCountsBodyLinesAndStuffsThem) {
-    EXPECT_EQ(stream(kMsg, 1u), "From: a@example.net\r\nSubject: dots\r\n\r\n..starts with a dot\r\n.\r\n");
+    EXPECT_EQ(stream(kMsg, 1u),
+              "From: a@example.net\r\nSubject: dots\r\n\r\n..starts with a dot\r\n.\r\n");
     EXPECT_EQ(stream(kMsg, 3u),
-              "From: a@example.net\r\nSubject: dots\r\n\r\n..starts with a dot\r\nmiddle . dot\r\n...two\r\n.\r\n");
+              "From: a@example.net\r\nSubject: dots\r\n\r\n..starts with a dot\r\nmiddle . "
+              "dot\r\n...two\r\n.\r\n");
     // More lines than the body has: the whole message.
     EXPECT_EQ(stream(kMsg, 100u), stream(kMsg));
 }

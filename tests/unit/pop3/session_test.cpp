@@ -52,7 +52,8 @@ store::Pop3Maildrop inbox(std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         store::Pop3Message m;
         m.uid = static_cast<store::Uid>(i + 1);
-        m.blob = store::BlobRef{static_cast<store::BlobId>(50 + i), static_cast<int64_t>(100 * (i + 1))};
+        m.blob =
+            store::BlobRef{static_cast<store::BlobId>(50 + i), static_cast<int64_t>(100 * (i + 1))};
         md.messages.push_back(m);
     }
     return md;
@@ -129,8 +130,10 @@ TEST(Pop3Session, Greeting) {
 TEST(Pop3Session, CapaBeforeLoginOnLoopback) {
     Harness h;
     EXPECT_EQ(h.say("CAPA"),
-              "+OK Capability list follows\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n"
-              "EXPIRE NEVER\r\nUSER\r\nSASL SCRAM-SHA-256 PLAIN LOGIN\r\nSTLS\r\nIMPLEMENTATION Postamt\r\n.\r\n");
+              "+OK Capability list "
+              "follows\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n"
+              "EXPIRE NEVER\r\nUSER\r\nSASL SCRAM-SHA-256 PLAIN LOGIN\r\nSTLS\r\nIMPLEMENTATION "
+              "Postamt\r\n.\r\n");
 }
 
 TEST(Pop3Session, CapaWithoutTlsOffersNoPlaintext) {
@@ -165,9 +168,11 @@ TEST(Pop3Session, CapaAnnouncesPolicies) {
 
 TEST(Pop3Session, PlaintextRefusedBeforeTlsWhenNotLoopback) {
     Harness h(options(), remote());
-    EXPECT_EQ(h.say("USER bob"), "-ERR Plaintext authentication is not allowed without TLS; use STLS first\r\n");
+    EXPECT_EQ(h.say("USER bob"),
+              "-ERR Plaintext authentication is not allowed without TLS; use STLS first\r\n");
     EXPECT_EQ(h.say("PASS secret-pw"), "-ERR Send USER first\r\n");
-    EXPECT_TRUE(starts_with(h.say("AUTH PLAIN AGJvYgBzZWNyZXQtcHc="), "-ERR Plaintext authentication"));
+    EXPECT_TRUE(
+        starts_with(h.say("AUTH PLAIN AGJvYgBzZWNyZXQtcHc="), "-ERR Plaintext authentication"));
     EXPECT_TRUE(starts_with(h.say("AUTH LOGIN"), "-ERR Plaintext authentication"));
     // SCRAM never sends the password: allowed.
     EXPECT_EQ(h.say("AUTH SCRAM-SHA-256"), "+ \r\n");
@@ -210,7 +215,8 @@ TEST(Pop3Session, StlsUnavailableOrAfterLogin) {
 TEST(Pop3Session, WrongStateCommands) {
     Harness h;
     EXPECT_EQ(h.say("STAT"), "-ERR Not logged in: STAT is only valid after USER/PASS or AUTH\r\n");
-    EXPECT_EQ(h.say("RETR 1"), "-ERR Not logged in: RETR is only valid after USER/PASS or AUTH\r\n");
+    EXPECT_EQ(h.say("RETR 1"),
+              "-ERR Not logged in: RETR is only valid after USER/PASS or AUTH\r\n");
     EXPECT_EQ(h.say("PASS x"), "-ERR Send USER first\r\n");
     EXPECT_EQ(h.say("APOP bob 0123456789abcdef0123456789abcdef"),
               "-ERR APOP is not supported; use USER/PASS or AUTH over TLS\r\n");
@@ -292,7 +298,8 @@ TEST(Pop3Session, StatListUidl) {
     EXPECT_EQ(h.say("LIST"), "+OK 3 messages (600 octets)\r\n1 100\r\n2 200\r\n3 300\r\n.\r\n");
     EXPECT_EQ(h.say("LIST 2"), "+OK 2 200\r\n");
     EXPECT_EQ(h.say("UIDL"),
-              "+OK Unique-ID listing follows\r\n1 000000016553F101\r\n2 kept-from-import\r\n3 000000036553F101\r\n.\r\n");
+              "+OK Unique-ID listing follows\r\n1 000000016553F101\r\n2 kept-from-import\r\n3 "
+              "000000036553F101\r\n.\r\n");
     EXPECT_EQ(h.say("UIDL 3"), "+OK 3 000000036553F101\r\n");
     EXPECT_EQ(h.say("LIST 4"), "-ERR No such message, only 3 in the maildrop\r\n");
     EXPECT_EQ(h.say("UIDL 99"), "-ERR No such message, only 3 in the maildrop\r\n");
@@ -447,7 +454,8 @@ TEST(Pop3Session, ResultsOutOfOrderAreRefused) {
     Harness h;
     EXPECT_TRUE(std::holds_alternative<step::ReplyAndClose>(h.s.on_maildrop(inbox(1))));
     Harness g;
-    EXPECT_TRUE(std::holds_alternative<step::ReplyAndClose>(g.s.on_message_sent(SendOutcome::sent)));
+    EXPECT_TRUE(
+        std::holds_alternative<step::ReplyAndClose>(g.s.on_message_sent(SendOutcome::sent)));
 }
 
 // ---- retention ------------------------------------------------------------------------
@@ -538,13 +546,15 @@ TEST(Pop3Auth, CancelAndBadBase64) {
     EXPECT_EQ(h.say("AUTH PLAIN @@@"), "-ERR Invalid base64 in the initial response\r\n");
     EXPECT_EQ(h.say("AUTH PLAIN"), "+ \r\n");
     EXPECT_EQ(text_of(h.s.on_line_too_long()), "-ERR Authentication failed: response too long\r\n");
-    EXPECT_EQ(h.say("AUTH PLAIN " + base64_encode("no-nul-separators")), "-ERR Authentication failed: malformed\r\n");
+    EXPECT_EQ(h.say("AUTH PLAIN " + base64_encode("no-nul-separators")),
+              "-ERR Authentication failed: malformed\r\n");
     EXPECT_EQ(h.say("STAT"), "-ERR Not logged in: STAT is only valid after USER/PASS or AUTH\r\n");
 }
 
 TEST(Pop3Auth, MechanismList) {
     Harness h;
-    EXPECT_EQ(h.say("AUTH"), "+OK Supported mechanisms follow\r\nSCRAM-SHA-256\r\nPLAIN\r\nLOGIN\r\n.\r\n");
+    EXPECT_EQ(h.say("AUTH"),
+              "+OK Supported mechanisms follow\r\nSCRAM-SHA-256\r\nPLAIN\r\nLOGIN\r\n.\r\n");
     EXPECT_EQ(h.say("AUTH CRAM-MD5"), "-ERR Unsupported authentication mechanism\r\n");
     Harness r(options(), remote());
     EXPECT_EQ(r.say("AUTH"), "+OK Supported mechanisms follow\r\nSCRAM-SHA-256\r\n.\r\n");
@@ -555,16 +565,17 @@ TEST(Pop3Auth, MechanismList) {
 std::string hmac(std::string_view key, std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-         data.size(), out, &len);
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
     return std::string(reinterpret_cast<char*>(out), len);
 }
 
-std::string client_proof(const std::string& password, const std::string& salt, int iter, const std::string& am) {
+std::string client_proof(const std::string& password, const std::string& salt, int iter,
+                         const std::string& am) {
     unsigned char salted[32];
     PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
-                      reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), iter,
-                      EVP_sha256(), 32, salted);
+                      reinterpret_cast<const unsigned char*>(salt.data()),
+                      static_cast<int>(salt.size()), iter, EVP_sha256(), 32, salted);
     std::string client_key = hmac(std::string(reinterpret_cast<char*>(salted), 32), "Client Key");
     unsigned char stored[32];
     SHA256(reinterpret_cast<const unsigned char*>(client_key.data()), 32, stored);
@@ -658,7 +669,8 @@ TEST(Pop3Auth, ScramBlocked) {
     auth::ScramLookup lk;
     lk.status = auth::AuthStatus::temporarily_blocked;
     lk.retry_after = std::chrono::seconds(600);
-    EXPECT_EQ(text_of(h.s.on_scram_lookup(lk)), "-ERR [SYS/TEMP] Too many failed logins; try again in 600 seconds\r\n");
+    EXPECT_EQ(text_of(h.s.on_scram_lookup(lk)),
+              "-ERR [SYS/TEMP] Too many failed logins; try again in 600 seconds\r\n");
 }
 
 }  // namespace

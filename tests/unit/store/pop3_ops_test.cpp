@@ -22,7 +22,8 @@ TEST_F(StoreFixture, Pop3MaildropListsInboxRowsInUidOrder) {
         EXPECT_EQ(md.messages[i].blob.size, r[i].blob.size);
         EXPECT_EQ(md.messages[i].retrieved_at, 0);
         // One UIDL format for MessageRow and Pop3Message.
-        EXPECT_EQ(pop3_uidl(md.messages[i], md.inbox.uid_validity), pop3_uidl(r[i], md.inbox.uid_validity));
+        EXPECT_EQ(pop3_uidl(md.messages[i], md.inbox.uid_validity),
+                  pop3_uidl(r[i], md.inbox.uid_validity));
     }
     EXPECT_EQ(pop3_uidl(md.messages[1], 0x1234ABCDu), "000000021234ABCD");
 }
@@ -55,11 +56,15 @@ TEST_F(StoreFixture, Pop3RetrievedTimeIsKeptPerMessageAndGoesWithTheRow) {
     EXPECT_EQ(mailbox(bob.id, "INBOX").highest_modseq, md.inbox.highest_modseq);
     // Moved out of INBOX and back: a new row, never downloaded.
     auto archive = mailbox(bob.id, "Archive");
-    auto moved = must(SYNC(CopyResult, store->copy(CopyRequest{inbox.id, archive.id, {{1, 1}}, true}, cb)));
+    auto moved =
+        must(SYNC(CopyResult, store->copy(CopyRequest{inbox.id, archive.id, {{1, 1}}, true}, cb)));
     ASSERT_EQ(moved.mapping.size(), 1u);
-    must(SYNC(CopyResult,
-              store->copy(CopyRequest{archive.id, inbox.id, {{moved.mapping[0].second, moved.mapping[0].second}}, true},
-                          cb)));
+    must(SYNC(
+        CopyResult,
+        store->copy(
+            CopyRequest{
+                archive.id, inbox.id, {{moved.mapping[0].second, moved.mapping[0].second}}, true},
+            cb)));
     md = must(SYNC(Pop3Maildrop, store->pop3_maildrop(bob.id, cb)));
     ASSERT_EQ(md.messages.size(), 3u);
     EXPECT_EQ(md.messages[2].uid, 4u);
