@@ -22,6 +22,7 @@ std::string capability_list(const CapabilityState& st) {
                    "LIST-EXTENDED", "LIST-STATUS", "CONDSTORE", "QRESYNC", "ESEARCH", "SEARCHRES", "BINARY",
                    "UTF8=ACCEPT", "STATUS=SIZE", "SAVEDATE", "OBJECTID", "PREVIEW", "WITHIN", "MULTIAPPEND"})
         add(c);
+    for (auto c : {"QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "ACL", "RIGHTS=kxte", "LIST-MYRIGHTS", "METADATA", "METADATA-SERVER", "COMPRESS=DEFLATE"}) add(c);  // docs/imap-extensions.md
     if (st.append_limit) add("APPENDLIMIT=" + std::to_string(st.append_limit));
     for (const auto& e : st.extra) add(e);
     return out;

@@ -77,7 +77,7 @@ asio::awaitable<Reply> exec_enable(SessionPtr s, CommandPtr c) {
 
 asio::awaitable<Reply> exec_namespace(SessionPtr s, CommandPtr) {
     // RFC 2342: one personal namespace, the root, '/' separated.
-    s->send("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
+    s->send("* NAMESPACE ((\"\" \"/\")) ((\"Shared/\" \"/\")) NIL\r\n");  // shared_mailboxes.h
     co_return Reply::ok("NAMESPACE completed");
 }
 

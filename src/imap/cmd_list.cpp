@@ -9,8 +9,10 @@
 #include <map>
 #include <set>
 
+#include "imap/acl_rights.h"
 #include "imap/executors.h"
 #include "imap/mailbox_names.h"
+#include "imap/shared_mailboxes.h"
 #include "imap/status_data.h"
 #include "net/await_store.h"
 
@@ -54,7 +56,6 @@ asio::awaitable<Reply> exec_list(SessionPtr s, CommandPtr c) {
     ListCmd l = std::get<ListCmd>(c->body);
     std::string verb = l.lsub ? "LSUB" : "LIST";
     bool utf8 = s->utf8();
-    if (l.ret_myrights) co_return Reply::bad("RETURN (MYRIGHTS) is not supported");
 
     // RFC 9051 6.3.9: an empty pattern asks for the hierarchy delimiter.
     if (!l.extended && l.patterns.size() == 1 && l.patterns[0].empty()) {
@@ -87,6 +88,18 @@ asio::awaitable<Reply> exec_list(SessionPtr s, CommandPtr c) {
         e.special_use = mb.special_use;
         e.mailbox = mb;
         for (const auto& a : ancestors(mb.name)) all[a].has_children = true;
+    }
+    // Other accounts' mailboxes shared with the user (shared_mailboxes.h).
+    std::map<std::string, std::string> shared_rights;
+    if (!l.lsub) {
+        std::vector<SharedMailbox> shared = co_await list_shared_mailboxes(s);
+        for (std::size_t i = 0; i < shared.size(); ++i) {
+            Entry& e = all[shared[i].name];
+            e.exists = true;
+            e.mailbox = shared[i].mailbox;
+            for (const auto& a : ancestors(shared[i].name)) all[a].has_children = true;
+            shared_rights[shared[i].name] = shared[i].rights;
+        }
     }
     for (const auto& n : subs) {
         all[n].subscribed = true;
@@ -152,6 +165,14 @@ asio::awaitable<Reply> exec_list(SessionPtr s, CommandPtr c) {
         out += ln.extended;
         out += "\r\n";
         s->send(out);
+        if (l.ret_myrights && ln.status) {
+            // RFC 8440: MYRIGHTS follows the LIST response of its mailbox.
+            auto r = shared_rights.find(ln.name);
+            std::string mr = "* MYRIGHTS ";
+            append_mailbox(mr, ln.name, utf8);
+            mr += ' ' + acl::display(r == shared_rights.end() ? std::string(acl::kAllRights) : r->second) + "\r\n";
+            s->send(mr);
+        }
         if (status_items && ln.status) {
             // RFC 5819: the STATUS follows the LIST response of its mailbox.
             auto attrs = co_await status_attributes(s, ln.mailbox, *status_items);

@@ -3,10 +3,12 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "imap/acl_rights.h"
 #include "imap/executors.h"
 #include "imap/mailbox_names.h"
 #include "imap/recent_registry.h"
 #include "imap/sequence_set.h"
+#include "imap/shared_mailboxes.h"
 #include "imap/status_data.h"
 #include "net/await_store.h"
 
@@ -76,13 +78,14 @@ asio::awaitable<Reply> exec_select(SessionPtr s, CommandPtr c) {
     if (!name) co_return Reply::no(name.error().message, "CANNOT");
 
     std::shared_ptr<store::Store> st = s->ctx->store;
-    store::AccountId acct = s->account->id;
     std::string n = *name;
-    auto mb = co_await net::await_store<std::optional<store::Mailbox>>(
-        [&](auto done) { st->get_mailbox(acct, n, std::move(done)); });
-    if (!mb) co_return store_error_reply(mb.error(), "Cannot select mailbox");
-    if (!*mb) co_return Reply::no("No such mailbox", "NONEXISTENT");
-    store::Mailbox box = **mb;
+    auto resolved = co_await resolve_mailbox(s, n);  // own or shared (shared_mailboxes.h)
+    if (!resolved) co_return store_error_reply(resolved.error(), "Cannot select mailbox");
+    if (!acl::has(resolved->rights, 'r')) co_return Reply::no("Selecting needs the \"r\" right", "NOPERM");
+    bool read_only = sel.examine;
+    for (char right : std::string_view("swte")) read_only = read_only || !acl::has(resolved->rights, right);
+    store::Mailbox box = resolved->mailbox;
+    std::string visible_name = resolved->own ? box.name : n;
     // Rows after the mailbox row: a message delivered in between shows up
     // in both, never in neither.
     store::MailboxId mbid = box.id;
@@ -98,15 +101,15 @@ asio::awaitable<Reply> exec_select(SessionPtr s, CommandPtr c) {
         if (r.save_date < started) initial = std::max(initial, r.uid);
     store::Uid highest = rows->empty() ? 0 : rows->back().uid;
     store::Uid recent_after = highest;
-    if (!s->rev2) recent_after = RecentRegistry::instance().boundary(box.id, highest, !sel.examine, initial);
+    if (!s->rev2) recent_after = RecentRegistry::instance().boundary(box.id, highest, !read_only, initial);
 
     auto selected = std::make_unique<SelectedMailbox>();
-    selected->name = box.name;
-    selected->read_only = sel.examine;
+    selected->name = visible_name;
+    selected->read_only = read_only;
     selected->view.open(box, *rows, recent_after);
     std::vector<store::MessageRow>().swap(*rows);
     s->select(std::move(selected));
-    s->send(select_responses(*s, sel.examine));
+    s->send(select_responses(*s, read_only));
 
     if (sel.qresync && sel.qresync->uid_validity == s->selected->view.uid_validity()) {
         // RFC 7162 3.2.5.1: what changed since the client's MODSEQ.
@@ -134,8 +137,8 @@ asio::awaitable<Reply> exec_select(SessionPtr s, CommandPtr c) {
         }
     }
     log::debug("event=imap_select conn={} mailbox={} exists={} read_only={}", s->conn->id(), log::quote(n),
-               s->selected ? s->selected->view.exists() : 0, sel.examine);
-    co_return Reply::ok(verb + " completed", sel.examine ? "READ-ONLY" : "READ-WRITE");
+               s->selected ? s->selected->view.exists() : 0, read_only);
+    co_return Reply::ok(verb + " completed", read_only ? "READ-ONLY" : "READ-WRITE");
 }
 
 asio::awaitable<Reply> exec_close(SessionPtr s, CommandPtr) {

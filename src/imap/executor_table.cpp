@@ -44,6 +44,17 @@ std::array<Executor, kCount> make_table() {
     set(C::move, exec_copy);
     set(C::search, exec_search);
     set(C::idle, exec_idle);
+    set(C::getquota, exec_getquota);
+    set(C::getquotaroot, exec_getquotaroot);
+    set(C::setquota, exec_setquota);
+    set(C::setacl, exec_setacl);
+    set(C::deleteacl, exec_deleteacl);
+    set(C::getacl, exec_getacl);
+    set(C::listrights, exec_listrights);
+    set(C::myrights, exec_myrights);
+    set(C::getmetadata, exec_getmetadata);
+    set(C::setmetadata, exec_setmetadata);
+    set(C::compress, exec_compress);
     return t;
 }
 

@@ -66,5 +66,17 @@ asio::awaitable<Reply> exec_copy(SessionPtr s, CommandPtr c);
 asio::awaitable<Reply> exec_search(SessionPtr s, CommandPtr c);
 // cmd_idle.cpp
 asio::awaitable<Reply> exec_idle(SessionPtr s, CommandPtr c);
+// cmd_quota.cpp, cmd_acl.cpp, cmd_metadata.cpp, cmd_compress.cpp (docs/imap-extensions.md)
+asio::awaitable<Reply> exec_getquota(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_getquotaroot(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_setquota(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_setacl(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_deleteacl(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_getacl(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_listrights(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_myrights(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_getmetadata(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_setmetadata(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_compress(SessionPtr s, CommandPtr c);
 
 }  // namespace postamt::imap
