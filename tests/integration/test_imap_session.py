@@ -183,7 +183,8 @@ def test_enable_id_namespace(server):
     lines, _ = raw.command(b"ID NIL")
     assert lines[0].startswith(b"* ID (")
     lines, done = raw.command(b"NAMESPACE")
-    assert lines == [b'* NAMESPACE (("" "/")) NIL NIL']
+    # Personal root plus the namespace of mailboxes others shared (RFC 4314).
+    assert lines == [b'* NAMESPACE (("" "/")) (("Shared/" "/")) NIL']
     lines, done = raw.command(b"LOGOUT")
     assert lines[0].startswith(b"* BYE") and b" OK " in done
     raw.close()
@@ -202,8 +203,11 @@ def test_state_rules(server):
     assert b" BAD " in done  # already logged in
     _, done = raw.command(b"STARTTLS")
     assert b" BAD " in done
-    _, done = raw.command(b"GETQUOTAROOT INBOX")
+    # Parsed but without an executor (and not advertised): BAD, still in sync.
+    _, done = raw.command(b"NOTIFY NONE")
     assert b" BAD " in done and b"not supported" in done
+    _, done = raw.command(b"NOOP")
+    assert b" OK " in done
     raw.close()
 
 
