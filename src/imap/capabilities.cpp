@@ -20,7 +20,8 @@ std::string capability_list(const CapabilityState& st) {
     }
     for (auto c : {"NAMESPACE", "UNSELECT", "CHILDREN", "UIDPLUS", "MOVE", "SPECIAL-USE", "CREATE-SPECIAL-USE",
                    "LIST-EXTENDED", "LIST-STATUS", "CONDSTORE", "QRESYNC", "ESEARCH", "SEARCHRES", "BINARY",
-                   "UTF8=ACCEPT", "STATUS=SIZE", "SAVEDATE", "OBJECTID", "PREVIEW", "WITHIN", "MULTIAPPEND"})
+                   "UTF8=ACCEPT", "STATUS=SIZE", "SAVEDATE", "OBJECTID", "PREVIEW", "WITHIN", "MULTIAPPEND",
+                   "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES"})
         add(c);
     for (auto c : {"QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "ACL", "RIGHTS=kxte", "LIST-MYRIGHTS", "METADATA", "METADATA-SERVER", "COMPRESS=DEFLATE"}) add(c);  // docs/imap-extensions.md
     if (st.append_limit) add("APPENDLIMIT=" + std::to_string(st.append_limit));

@@ -44,6 +44,8 @@ std::array<Executor, kCount> make_table() {
     set(C::move, exec_copy);
     set(C::search, exec_search);
     set(C::idle, exec_idle);
+    set(C::sort, exec_sort);
+    set(C::thread, exec_thread);
     set(C::getquota, exec_getquota);
     set(C::getquotaroot, exec_getquotaroot);
     set(C::setquota, exec_setquota);

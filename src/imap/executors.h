@@ -66,6 +66,9 @@ asio::awaitable<Reply> exec_copy(SessionPtr s, CommandPtr c);
 asio::awaitable<Reply> exec_search(SessionPtr s, CommandPtr c);
 // cmd_idle.cpp
 asio::awaitable<Reply> exec_idle(SessionPtr s, CommandPtr c);
+// cmd_sort.cpp
+asio::awaitable<Reply> exec_sort(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_thread(SessionPtr s, CommandPtr c);
 // cmd_quota.cpp, cmd_acl.cpp, cmd_metadata.cpp, cmd_compress.cpp (docs/imap-extensions.md)
 asio::awaitable<Reply> exec_getquota(SessionPtr s, CommandPtr c);
 asio::awaitable<Reply> exec_getquotaroot(SessionPtr s, CommandPtr c);

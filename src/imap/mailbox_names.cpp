@@ -27,6 +27,8 @@ std::string canonical_inbox(std::string name) {
 }  // namespace
 
 Result<std::string> mailbox_from_wire(std::string_view wire, bool utf8) {
+    for (unsigned char c : wire)
+        if (c < 0x20 || c == 0x7f) return make_error(Errc::invalid, "control characters in mailbox name");
     std::string name;
     if (utf8) {
         if (!is_valid_utf8(wire)) return make_error(Errc::invalid, "mailbox name is not valid UTF-8");

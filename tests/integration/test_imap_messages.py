@@ -316,3 +316,41 @@ def test_unselect_keeps_deleted_and_examine_read_only(server):
     typ, data = m.expunge()
     assert typ == "NO"
     m.logout()
+
+
+def test_sort_and_thread(server):
+    raw = RawImap(server, mode="implicit")
+    raw.login()
+    msgs = [
+        b"From: Zed <z@x.test>\r\nSubject: beta\r\nMessage-ID: <1@x>\r\nDate: Tue, 2 Jan 2024 10:00:00 +0000\r\n\r\nb\r\n",
+        b"From: Amy <a@x.test>\r\nSubject: Re: beta\r\nMessage-ID: <2@x>\r\nIn-Reply-To: <1@x>\r\n"
+        b"References: <1@x>\r\nDate: Wed, 3 Jan 2024 10:00:00 +0000\r\n\r\nreply\r\n",
+        b"From: Bob <b@x.test>\r\nSubject: alpha\r\nMessage-ID: <3@x>\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n"
+        + b"long" * 100 + b"\r\n",
+    ]
+    for msg in msgs:
+        t = raw.tag()
+        raw.send(t + b" APPEND INBOX {%d+}\r\n%s\r\n" % (len(msg), msg))
+        assert b" OK " in raw.read_tagged(t)[1]
+    lines, _ = raw.command(b"CAPABILITY")
+    assert b" SORT " in lines[0] and b"THREAD=REFERENCES" in lines[0]
+    raw.command(b"SELECT INBOX")
+    lines, _ = raw.command(b"SORT (SUBJECT) UTF-8 ALL")
+    assert lines == [b"* SORT 3 1 2"]  # alpha, beta, Re: beta (base subject, then order)
+    lines, _ = raw.command(b"SORT (DATE) UTF-8 ALL")
+    assert lines == [b"* SORT 3 1 2"]
+    lines, _ = raw.command(b"SORT (REVERSE SIZE) UTF-8 ALL")
+    assert lines[0].startswith(b"* SORT 3 ")
+    lines, _ = raw.command(b"UID SORT (FROM) UTF-8 NOT SUBJECT alpha")
+    assert lines == [b"* SORT 2 1"]  # a@ before z@
+    lines, _ = raw.command(b"SORT RETURN (MIN MAX COUNT) (DATE) UTF-8 ALL")
+    assert re.match(rb'\* ESEARCH \(TAG "R\d+"\) MIN 3 MAX 2 COUNT 3', lines[0]), lines
+    lines, _ = raw.command(b"THREAD REFERENCES UTF-8 ALL")
+    assert lines == [b"* THREAD (3)(1 2)"]
+    lines, _ = raw.command(b"UID THREAD ORDEREDSUBJECT UTF-8 ALL")
+    assert lines == [b"* THREAD (3)(1 2)"]
+    _, done = raw.command(b"THREAD BOGUS UTF-8 ALL")
+    assert b" BAD " in done
+    _, done = raw.command(b"SORT (DATE) X-NOPE ALL")
+    assert b"NO [BADCHARSET" in done
+    raw.close()
