@@ -51,7 +51,7 @@ def main():
     ap.add_argument("--fill", default=None, help="fill_mailbox tool (default: next to the binary)")
     ap.add_argument("--messages", type=int, default=100000)
     ap.add_argument("--connections", type=int, default=1000)
-    ap.add_argument("--search-word", default="Microsoft")
+    ap.add_argument("--search-word", default="invoice")
     a = ap.parse_args()
     binary = pathlib.Path(a.binary)
     fill = pathlib.Path(a.fill) if a.fill else binary.parent / "fill_mailbox"
