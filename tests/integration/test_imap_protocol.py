@@ -184,3 +184,31 @@ def test_graceful_shutdown_says_bye(server):
     server.proc = None
     raw.close()
     time.sleep(0.1)
+
+
+def test_autologout_applies_to_idle_too(postamt_bin, tmp_path):
+    srv = PostamtServer(postamt_bin, tmp_path, extra_config="[limits]\nimap_idle_timeout = \"2s\"\n")
+    srv.cli("domain", "add", "example.org")
+    srv.add_user("bob@example.org")
+    srv.start()
+    try:
+        quiet = RawImap(srv, mode="implicit")
+        quiet.login()
+        idler = RawImap(srv, mode="implicit")
+        idler.login()
+        idler.command(b"SELECT INBOX")
+        idler.send(b"I IDLE\r\n")
+        assert idler.read_line().startswith(b"+ ")
+        t0 = time.time()
+        assert quiet.read_line(timeout=10).startswith(b"* BYE Autologout")
+        line = idler.read_line(timeout=10)
+        while line.startswith(b"* OK Still here"):
+            line = idler.read_line(timeout=10)
+        assert line.startswith(b"* BYE Autologout"), line
+        assert time.time() - t0 < 8
+        for c in (quiet, idler):
+            with pytest.raises(EOFError):
+                c.read_line(timeout=5)
+            c.close()
+    finally:
+        srv.stop()
