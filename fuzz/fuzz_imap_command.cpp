@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     int commands = 0;
     while (pos < in.size() && commands < 64) {
         std::size_t lf = in.find('\n', pos);
-        std::string_view line = lf == std::string_view::npos ? in.substr(pos) : in.substr(pos, lf - pos);
+        std::string_view line =
+            lf == std::string_view::npos ? in.substr(pos) : in.substr(pos, lf - pos);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         pos = lf == std::string_view::npos ? in.size() : lf + 1;
         auto st = r.on_line(line);
@@ -45,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (lit.sync) {
                 LiteralProbe p = r.probe();
                 if (p.kind == LiteralProbe::Kind::error && p.error.empty()) __builtin_trap();
-                if (p.kind == LiteralProbe::Kind::pending && p.is_message && !lit.message) __builtin_trap();
+                if (p.kind == LiteralProbe::Kind::pending && p.is_message && !lit.message)
+                    __builtin_trap();
                 if (p.kind == LiteralProbe::Kind::error || lit.too_big) {
                     r.reset();
                     dropped = true;

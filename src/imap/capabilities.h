@@ -13,8 +13,9 @@ struct CapabilityState {
     bool authenticated = false;
     bool tls_active = false;          // TLS now (implicit or after STARTTLS)
     bool starttls_available = false;  // a certificate is loaded and TLS is not active yet
-    bool plaintext_allowed = false;   // LOGIN/PLAIN/LOGIN mechanisms allowed now (TLS or trusted loopback)
-    uint64_t append_limit = 0;        // APPENDLIMIT=n (RFC 7889); 0: not advertised
+    bool plaintext_allowed =
+        false;  // LOGIN/PLAIN/LOGIN mechanisms allowed now (TLS or trusted loopback)
+    uint64_t append_limit = 0;  // APPENDLIMIT=n (RFC 7889); 0: not advertised
     // Added by later extension executors (QUOTA, ACL, ...).
     std::vector<std::string> extra;
 };

@@ -37,10 +37,12 @@ asio::awaitable<Reply> exec_id(SessionPtr s, CommandPtr c) {
             if (text::iequals(k, "name") && v) name = v->substr(0, 64);
             if (text::iequals(k, "version") && v) version = v->substr(0, 64);
         }
-        log::info("event=imap_client_id conn={} name={} version={}", s->conn->id(), log::quote(name),
-                  log::quote(version));
+        log::info("event=imap_client_id conn={} name={} version={}", s->conn->id(),
+                  log::quote(name), log::quote(version));
     }
-    s->send("* ID (\"name\" \"Postamt\" \"vendor\" \"Postamt\" \"support-url\" \"https://postamt.example/\")\r\n");
+    s->send(
+        "* ID (\"name\" \"Postamt\" \"vendor\" \"Postamt\" \"support-url\" "
+        "\"https://postamt.example/\")\r\n");
     co_return Reply::ok("ID completed");
 }
 

@@ -13,7 +13,8 @@ namespace {
 
 Reply trycreate() { return Reply::no("Mailbox does not exist", "TRYCREATE"); }
 
-asio::awaitable<Result<std::optional<store::Mailbox>>> find_mailbox(SessionPtr s, std::string name) {
+asio::awaitable<Result<std::optional<store::Mailbox>>> find_mailbox(SessionPtr s,
+                                                                    std::string name) {
     std::shared_ptr<store::Store> st = s->ctx->store;
     store::AccountId acct = s->account->id;
     auto r = co_await net::await_store<std::optional<store::Mailbox>>(
@@ -23,16 +24,21 @@ asio::awaitable<Result<std::optional<store::Mailbox>>> find_mailbox(SessionPtr s
 
 Reply delivery_error(Errc code, const std::string& msg) {
     switch (code) {
-        case Errc::over_quota: return Reply::no("Mailbox is full (quota exceeded)", "OVERQUOTA");
-        case Errc::not_found: return trycreate();
-        case Errc::too_big: return Reply::no("Message too big", "TOOBIG");
-        default: return store_error_reply(Error{code, msg}, "Cannot append message");
+        case Errc::over_quota:
+            return Reply::no("Mailbox is full (quota exceeded)", "OVERQUOTA");
+        case Errc::not_found:
+            return trycreate();
+        case Errc::too_big:
+            return Reply::no("Message too big", "TOOBIG");
+        default:
+            return store_error_reply(Error{code, msg}, "Cannot append message");
     }
 }
 
 }  // namespace
 
-asio::awaitable<std::optional<Reply>> append_precheck(SessionPtr s, LiteralProbe probe, uint64_t size) {
+asio::awaitable<std::optional<Reply>> append_precheck(SessionPtr s, LiteralProbe probe,
+                                                      uint64_t size) {
     if (!s->account) co_return Reply::bad("Log in first");
     auto name = mailbox_from_wire(probe.mailbox, s->utf8());
     if (!name) co_return Reply::no(name.error().message, "CANNOT");
@@ -45,9 +51,11 @@ asio::awaitable<std::optional<Reply>> append_precheck(SessionPtr s, LiteralProbe
     std::shared_ptr<store::Store> st = s->ctx->store;
     store::AccountId acct = s->account->id;
     int64_t bytes = static_cast<int64_t>(size);
-    auto q = co_await net::await_store<Unit>([&](auto done) { st->check_quota(acct, bytes, std::move(done)); });
+    auto q = co_await net::await_store<Unit>(
+        [&](auto done) { st->check_quota(acct, bytes, std::move(done)); });
     if (!q) {
-        if (q.error().code == Errc::over_quota) co_return Reply::no("Mailbox is full (quota exceeded)", "OVERQUOTA");
+        if (q.error().code == Errc::over_quota)
+            co_return Reply::no("Mailbox is full (quota exceeded)", "OVERQUOTA");
         co_return store_error_reply(q.error(), "Cannot append message");
     }
     co_return std::nullopt;
@@ -64,7 +72,8 @@ asio::awaitable<Reply> exec_append(SessionPtr s, CommandPtr c) {
         auto f = parse_flags(std::get<AppendCmd>(c->body).messages[i].flags);
         if (!f) co_return Reply::bad(f.error().message);
         flags.push_back(std::move(*f));
-        if (std::get<AppendCmd>(c->body).messages[i].data.empty()) co_return Reply::no("Empty message", "CANNOT");
+        if (std::get<AppendCmd>(c->body).messages[i].data.empty())
+            co_return Reply::no("Empty message", "CANNOT");
     }
     auto mb = co_await find_mailbox(s, *name);
     if (!mb) co_return store_error_reply(mb.error(), "Cannot append message");
@@ -90,9 +99,12 @@ asio::awaitable<Reply> exec_append(SessionPtr s, CommandPtr c) {
         auto r = co_await net::await_store<std::vector<store::DeliveredCopy>>(
             [&](auto done) { st->deliver(std::move(msg), std::move(done)); });
         std::optional<Reply> failure;
-        if (!r) failure = delivery_error(r.error().code, r.error().message);
-        else if (r->empty()) failure = store_error_reply(Error{Errc::internal, "no copy"}, "Cannot append message");
-        else if ((*r)[0].error != Errc::ok) failure = delivery_error((*r)[0].error, (*r)[0].error_message);
+        if (!r)
+            failure = delivery_error(r.error().code, r.error().message);
+        else if (r->empty())
+            failure = store_error_reply(Error{Errc::internal, "no copy"}, "Cannot append message");
+        else if ((*r)[0].error != Errc::ok)
+            failure = delivery_error((*r)[0].error, (*r)[0].error_message);
         if (failure) {
             if (!uids.empty()) {
                 // RFC 3502: a MULTIAPPEND is all or nothing; take back what
@@ -115,7 +127,8 @@ asio::awaitable<Reply> exec_append(SessionPtr s, CommandPtr c) {
     if (s->selected && s->selected->view.mailbox() == box.id) co_await s->pull_changes(true);
     log::debug("event=imap_append conn={} user={} mailbox={} messages={}", s->conn->id(),
                log::quote(s->log_user()), log::quote(*name), count);
-    co_return Reply::ok("APPEND completed", "APPENDUID " + std::to_string(uid_validity) + " " + format_set(uids));
+    co_return Reply::ok("APPEND completed",
+                        "APPENDUID " + std::to_string(uid_validity) + " " + format_set(uids));
 }
 
 }  // namespace postamt::imap

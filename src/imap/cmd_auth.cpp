@@ -12,8 +12,9 @@ asio::awaitable<auth::AuthResult> verify(SessionPtr s, std::string login, std::s
     std::shared_ptr<auth::Authenticator> a = s->ctx->auth;
     std::string ip = s->conn->peer_address();
     auto r = co_await net::await_store<auth::AuthResult>([&](auto done) {
-        a->verify_password(std::move(login), std::move(password), ip, auth::Service::imap,
-                           [done](auth::AuthResult res) { done(Result<auth::AuthResult>(std::move(res))); });
+        a->verify_password(
+            std::move(login), std::move(password), ip, auth::Service::imap,
+            [done](auth::AuthResult res) { done(Result<auth::AuthResult>(std::move(res))); });
     });
     if (!r) co_return auth::AuthResult{};  // status unavailable
     co_return std::move(*r);
@@ -23,8 +24,9 @@ asio::awaitable<auth::ScramLookup> lookup_scram(SessionPtr s, std::string login)
     std::shared_ptr<auth::Authenticator> a = s->ctx->auth;
     std::string ip = s->conn->peer_address();
     auto r = co_await net::await_store<auth::ScramLookup>([&](auto done) {
-        a->lookup_scram(std::move(login), ip, auth::Service::imap,
-                        [done](auth::ScramLookup res) { done(Result<auth::ScramLookup>(std::move(res))); });
+        a->lookup_scram(std::move(login), ip, auth::Service::imap, [done](auth::ScramLookup res) {
+            done(Result<auth::ScramLookup>(std::move(res)));
+        });
     });
     if (!r) co_return auth::ScramLookup{};
     co_return std::move(*r);
@@ -40,15 +42,15 @@ Reply failed_reply() { return Reply::no("Authentication failed", "AUTHENTICATION
 Reply complete_login(Session& s, const store::Account& acct, std::string_view method) {
     auto ticket = s.conn->acquire_user(acct.address());
     if (!ticket) {
-        log::info("event=imap_login_refused conn={} user={} reason=user_connection_limit", s.conn->id(),
-                  log::quote(acct.address()));
+        log::info("event=imap_login_refused conn={} user={} reason=user_connection_limit",
+                  s.conn->id(), log::quote(acct.address()));
         return Reply::no("Too many connections for this user", "LIMIT");
     }
     s.user_ticket = std::move(*ticket);
     s.account = acct;
     s.state = SessionState::authenticated;
-    log::info("event=imap_login conn={} user={} method={} rip={} tls={}", s.conn->id(), log::quote(acct.address()),
-              method, s.conn->peer_address(), s.conn->is_tls());
+    log::info("event=imap_login conn={} user={} method={} rip={} tls={}", s.conn->id(),
+              log::quote(acct.address()), method, s.conn->peer_address(), s.conn->is_tls());
     return Reply::ok("Logged in", "CAPABILITY " + capability_list(s.capability_state()));
 }
 
@@ -63,7 +65,8 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 
 asio::awaitable<Reply> exec_starttls(SessionPtr s, CommandPtr c) {
     if (s->conn->is_tls()) co_return Reply::bad("TLS is already active");
-    if (!s->ctx->tls_available || !s->conn->tls_available()) co_return Reply::no("TLS is not available");
+    if (!s->ctx->tls_available || !s->conn->tls_available())
+        co_return Reply::no("TLS is not available");
     std::string ok = format_reply(c->tag, Reply::ok("Begin TLS negotiation now"));
     s->send(ok);
     if (!co_await s->conn->flush()) {
@@ -83,7 +86,8 @@ asio::awaitable<Reply> exec_starttls(SessionPtr s, CommandPtr c) {
 
 asio::awaitable<Reply> exec_login(SessionPtr s, CommandPtr c) {
     if (!s->plaintext_auth_allowed())
-        co_return Reply::no("Plaintext authentication is not allowed without TLS (use STARTTLS)", "PRIVACYREQUIRED");
+        co_return Reply::no("Plaintext authentication is not allowed without TLS (use STARTTLS)",
+                            "PRIVACYREQUIRED");
     std::string user = std::get<LoginCmd>(c->body).user;
     std::string password = std::get<LoginCmd>(c->body).password;
     auth::AuthResult res = co_await verify(s, user, std::move(password));
@@ -91,9 +95,11 @@ asio::awaitable<Reply> exec_login(SessionPtr s, CommandPtr c) {
         case auth::AuthStatus::ok:
             if (!res.account) co_return unavailable_reply();
             co_return complete_login(*s, *res.account, "LOGIN");
-        case auth::AuthStatus::bad_credentials: co_return failed_reply();
+        case auth::AuthStatus::bad_credentials:
+            co_return failed_reply();
         case auth::AuthStatus::temporarily_blocked:
-        case auth::AuthStatus::unavailable: break;
+        case auth::AuthStatus::unavailable:
+            break;
     }
     co_return unavailable_reply();
 }
@@ -105,7 +111,8 @@ asio::awaitable<Reply> exec_authenticate(SessionPtr s, CommandPtr c) {
     if (!mech) co_return Reply::no("Unsupported authentication mechanism");
     bool cleartext = mech_name == "PLAIN" || mech_name == "LOGIN";
     if (cleartext && !s->plaintext_auth_allowed())
-        co_return Reply::no("Plaintext authentication is not allowed without TLS (use STARTTLS)", "PRIVACYREQUIRED");
+        co_return Reply::no("Plaintext authentication is not allowed without TLS (use STARTTLS)",
+                            "PRIVACYREQUIRED");
 
     std::optional<std::string> ir;
     if (ir_arg) {
@@ -135,7 +142,8 @@ asio::awaitable<Reply> exec_authenticate(SessionPtr s, CommandPtr c) {
                 }
                 auto resp = auth::decode_client_response(in.line);
                 // RFC 9051 6.2.2: "*" cancels, answered with BAD.
-                if (resp.kind == auth::ClientResponse::Kind::cancel) co_return Reply::bad("Authentication cancelled");
+                if (resp.kind == auth::ClientResponse::Kind::cancel)
+                    co_return Reply::bad("Authentication cancelled");
                 if (resp.kind == auth::ClientResponse::Kind::invalid)
                     co_return Reply::bad("Invalid base64 in the authentication exchange");
                 step = mech->step(resp.data);
@@ -184,7 +192,8 @@ asio::awaitable<Reply> exec_authenticate(SessionPtr s, CommandPtr c) {
                     if (in.line == "*") co_return Reply::bad("Authentication cancelled");
                 }
                 if (scram) {
-                    s->ctx->auth->report_scram(scram_login, s->conn->peer_address(), auth::Service::imap, true, "");
+                    s->ctx->auth->report_scram(scram_login, s->conn->peer_address(),
+                                               auth::Service::imap, true, "");
                 }
                 if (!account) co_return failed_reply();
                 co_return complete_login(*s, *account, mech_name);
@@ -196,7 +205,8 @@ asio::awaitable<Reply> exec_authenticate(SessionPtr s, CommandPtr c) {
                                                             auth::Service::imap, false, reason);
                     co_await sleep_for(delay);
                 }
-                if (step.failure == auth::SaslFailure::malformed || step.failure == auth::SaslFailure::too_long)
+                if (step.failure == auth::SaslFailure::malformed ||
+                    step.failure == auth::SaslFailure::too_long)
                     co_return Reply::bad("Malformed authentication data");
                 if (step.failure == auth::SaslFailure::unavailable) co_return unavailable_reply();
                 co_return failed_reply();

@@ -11,7 +11,8 @@ namespace postamt::imap {
 asio::awaitable<Reply> exec_copy(SessionPtr s, CommandPtr c) {
     CopyCmd cmd = std::get<CopyCmd>(c->body);
     std::string verb = cmd.move ? "MOVE" : "COPY";
-    if (cmd.move && s->selected->read_only) co_return Reply::no("Mailbox is read-only", "READ-ONLY");
+    if (cmd.move && s->selected->read_only)
+        co_return Reply::no("Mailbox is read-only", "READ-ONLY");
     auto seqs = target_seqs(*s, cmd.set, cmd.uid);
     if (!seqs) co_return Reply::bad("Invalid message sequence number");
     auto name = mailbox_from_wire(cmd.mailbox, s->utf8());
@@ -33,11 +34,14 @@ asio::awaitable<Reply> exec_copy(SessionPtr s, CommandPtr c) {
     req.to = (*dest)->id;
     req.uids = uid_ranges_of(s->selected->view, *seqs);
     req.move = cmd.move;
-    if (cmd.move && req.from == req.to) co_return Reply::no("Cannot move messages into the same mailbox", "CANNOT");
+    if (cmd.move && req.from == req.to)
+        co_return Reply::no("Cannot move messages into the same mailbox", "CANNOT");
     store::MailboxId from = req.from;
-    auto res = co_await net::await_store<store::CopyResult>([&](auto done) { st->copy(std::move(req), std::move(done)); });
+    auto res = co_await net::await_store<store::CopyResult>(
+        [&](auto done) { st->copy(std::move(req), std::move(done)); });
     if (!res) {
-        if (res.error().code == Errc::over_quota) co_return Reply::no("Mailbox is full (quota exceeded)", "OVERQUOTA");
+        if (res.error().code == Errc::over_quota)
+            co_return Reply::no("Mailbox is full (quota exceeded)", "OVERQUOTA");
         co_return store_error_reply(res.error(), verb + " failed");
     }
     if (s->selected && s->selected->view.mailbox() == (*dest)->id) co_await s->pull_changes(true);
@@ -48,8 +52,8 @@ asio::awaitable<Reply> exec_copy(SessionPtr s, CommandPtr c) {
             src.push_back(a);
             dst.push_back(b);
         }
-        copyuid = "COPYUID " + std::to_string(res->dest_uid_validity) + " " + format_sequence(src) + " " +
-                  format_sequence(dst);
+        copyuid = "COPYUID " + std::to_string(res->dest_uid_validity) + " " + format_sequence(src) +
+                  " " + format_sequence(dst);
     }
     if (cmd.move) {
         // RFC 6851 4.3: COPYUID in an untagged OK before the expunges.

@@ -16,7 +16,8 @@ asio::awaitable<Reply> exec_expunge(SessionPtr s, CommandPtr c) {
         if (uids->saved) {
             if (!s->selected->saved_search || s->selected->saved_search->empty())
                 co_return Reply::ok("EXPUNGE completed (no messages)");
-            for (store::Uid u : *s->selected->saved_search) req.uids.push_back(store::UidRange{u, u});
+            for (store::Uid u : *s->selected->saved_search)
+                req.uids.push_back(store::UidRange{u, u});
         } else {
             req.uids = uid_ranges(*uids, s->selected->view.max_uid());
             if (req.uids.empty()) co_return Reply::ok("EXPUNGE completed (no messages)");
@@ -26,7 +27,8 @@ asio::awaitable<Reply> exec_expunge(SessionPtr s, CommandPtr c) {
     auto res = co_await net::await_store<store::ExpungeResult>(
         [&](auto done) { st->expunge(std::move(req), std::move(done)); });
     if (!res) co_return store_error_reply(res.error(), "EXPUNGE failed");
-    if (!s->selected || s->selected->view.mailbox() != mbid) co_return Reply::ok("EXPUNGE completed");
+    if (!s->selected || s->selected->view.mailbox() != mbid)
+        co_return Reply::ok("EXPUNGE completed");
     s->selected->view.note_expunged(res->expunged);
     // Send them (and whatever else is pending) now, so HIGHESTMODSEQ below
     // covers everything the client has been told.

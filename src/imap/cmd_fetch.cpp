@@ -21,9 +21,9 @@
 namespace postamt::imap {
 namespace {
 
-constexpr std::size_t kBatch = 500;                 // messages per store read
-constexpr uint64_t kChunk = 256 * 1024;             // blob read / stream unit
-constexpr uint64_t kInline = 256 * 1024;            // larger sections are streamed
+constexpr std::size_t kBatch = 500;       // messages per store read
+constexpr uint64_t kChunk = 256 * 1024;   // blob read / stream unit
+constexpr uint64_t kInline = 256 * 1024;  // larger sections are streamed
 
 struct Plan {
     std::vector<FetchItem> items;  // as answered (UID/MODSEQ added where required)
@@ -31,13 +31,14 @@ struct Plan {
     bool set_seen = false;         // some item sets \Seen (and the mailbox is writable)
     bool flags_requested = false;
     bool utf8 = false;
-    bool recent = true;            // IMAP4rev1 \Recent in FLAGS
+    bool recent = true;  // IMAP4rev1 \Recent in FLAGS
     std::optional<uint64_t> changed_since;
 };
 
 bool whole_message(const FetchItem& it) {
     return (it.attr == FetchAttr::rfc822) ||
-           (it.attr == FetchAttr::body_section && it.section.part.empty() && it.section.text == SectionText::none);
+           (it.attr == FetchAttr::body_section && it.section.part.empty() &&
+            it.section.text == SectionText::none);
 }
 
 // A row for a message the view still shows but the store has expunged
@@ -52,22 +53,27 @@ store::MessageRow row_from_entry(const MailboxView::Entry& e) {
     return r;
 }
 
-asio::awaitable<Result<std::string>> read_bytes(SessionPtr s, store::BlobRef blob, uint64_t offset, uint64_t length) {
+asio::awaitable<Result<std::string>> read_bytes(SessionPtr s, store::BlobRef blob, uint64_t offset,
+                                                uint64_t length) {
     std::shared_ptr<store::Store> st = s->ctx->store;
     auto r = co_await net::await_store<std::string>([&](auto done) {
-        st->read_blob(blob, static_cast<int64_t>(offset), static_cast<int64_t>(length), std::move(done));
+        st->read_blob(blob, static_cast<int64_t>(offset), static_cast<int64_t>(length),
+                      std::move(done));
     });
     co_return r;
 }
 
 // The parsed structure: the stored summary, or (if that cannot be read)
 // parsed again from the blob.
-asio::awaitable<std::shared_ptr<mime::ParsedMessage>> load_structure(SessionPtr s, store::BlobRef blob) {
+asio::awaitable<std::shared_ptr<mime::ParsedMessage>> load_structure(SessionPtr s,
+                                                                     store::BlobRef blob) {
     std::shared_ptr<store::Store> st = s->ctx->store;
     store::BlobId id = blob.id;
-    auto sum = co_await net::await_store<std::string>([&](auto done) { st->read_summary(id, std::move(done)); });
+    auto sum = co_await net::await_store<std::string>(
+        [&](auto done) { st->read_summary(id, std::move(done)); });
     if (sum) {
-        if (auto pm = mime::deserialize(*sum)) co_return std::make_shared<mime::ParsedMessage>(std::move(*pm));
+        if (auto pm = mime::deserialize(*sum))
+            co_return std::make_shared<mime::ParsedMessage>(std::move(*pm));
     }
     auto whole = co_await read_bytes(s, blob, 0, static_cast<uint64_t>(blob.size));
     if (!whole) co_return nullptr;
@@ -77,7 +83,8 @@ asio::awaitable<std::shared_ptr<mime::ParsedMessage>> load_structure(SessionPtr 
 // Sends " NAME {n}\r\n<bytes>" streaming the range from the blob; false when
 // the connection failed or the blob vanished mid-stream (the literal cannot
 // be completed: the caller ends the session).
-asio::awaitable<bool> stream_range(SessionPtr s, std::string name, store::BlobRef blob, ByteRange range) {
+asio::awaitable<bool> stream_range(SessionPtr s, std::string name, store::BlobRef blob,
+                                   ByteRange range) {
     s->send(name + " {" + std::to_string(range.length) + "}\r\n");
     uint64_t done_bytes = 0;
     while (done_bytes < range.length) {
@@ -98,21 +105,26 @@ asio::awaitable<bool> stream_range(SessionPtr s, std::string name, store::BlobRe
 // after sending `out`). Returns false when the session must end.
 // `unknown_cte` is set for BINARY of a part whose encoding is unknown.
 asio::awaitable<bool> body_item(SessionPtr s, std::string* out, FetchItem it, store::MessageRow row,
-                                std::shared_ptr<mime::ParsedMessage> msg, bool utf8, bool first, bool* unknown_cte) {
+                                std::shared_ptr<mime::ParsedMessage> msg, bool utf8, bool first,
+                                bool* unknown_cte) {
     // Items are separated by one space; the first follows "(" directly.
     std::string sep = first ? "" : " ";
     std::string name = sep + body_item_name(it);
     switch (it.attr) {
         case FetchAttr::envelope:
             *out += sep + "ENVELOPE ";
-            if (msg) append_envelope(*out, msg->envelope(), utf8);
-            else *out += "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
+            if (msg)
+                append_envelope(*out, msg->envelope(), utf8);
+            else
+                *out += "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
             co_return true;
         case FetchAttr::body:
         case FetchAttr::bodystructure:
             *out += sep + (it.attr == FetchAttr::body ? "BODY " : "BODYSTRUCTURE ");
-            if (msg) append_body_structure(*out, *msg, 0, it.attr == FetchAttr::bodystructure, utf8);
-            else *out += "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0)";
+            if (msg)
+                append_body_structure(*out, *msg, 0, it.attr == FetchAttr::bodystructure, utf8);
+            else
+                *out += "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0)";
             co_return true;
         case FetchAttr::preview: {
             *out += sep + "PREVIEW ";
@@ -131,7 +143,8 @@ asio::awaitable<bool> body_item(SessionPtr s, std::string* out, FetchItem it, st
             append_string(*out, preview_from_body(p, *bytes), utf8);
             co_return true;
         }
-        default: break;
+        default:
+            break;
     }
 
     Section sec = it.section;
@@ -167,7 +180,8 @@ asio::awaitable<bool> body_item(SessionPtr s, std::string* out, FetchItem it, st
             co_return true;
         }
         auto decoded = decode_binary(bytes, enc);
-        std::string_view data = clip_text(decoded ? std::string_view(*decoded) : std::string_view(), it.partial);
+        std::string_view data =
+            clip_text(decoded ? std::string_view(*decoded) : std::string_view(), it.partial);
         *out += name + " ";
         // literal8 when the data holds NUL (RFC 3516 4.2).
         append_literal(*out, data, data.find('\0') != std::string_view::npos);
@@ -197,8 +211,8 @@ asio::awaitable<bool> body_item(SessionPtr s, std::string* out, FetchItem it, st
             *out += name + " NIL";
             co_return true;
         }
-        std::string filtered = filter_header_fields(*hdr, sec.fields, loc.filter == FieldFilter::fields_not,
-                                                    loc.blank_line);
+        std::string filtered = filter_header_fields(
+            *hdr, sec.fields, loc.filter == FieldFilter::fields_not, loc.blank_line);
         *out += name + " ";
         append_literal(*out, clip_text(filtered, it.partial));
         co_return true;
@@ -225,8 +239,9 @@ asio::awaitable<bool> body_item(SessionPtr s, std::string* out, FetchItem it, st
 }
 
 // The whole "* n FETCH (...)" of one message. false: end the session.
-asio::awaitable<bool> fetch_one(SessionPtr s, uint32_t seq, store::MessageRow row, bool recent, bool add_flags,
-                                std::shared_ptr<const Plan> plan, bool* unknown_cte) {
+asio::awaitable<bool> fetch_one(SessionPtr s, uint32_t seq, store::MessageRow row, bool recent,
+                                bool add_flags, std::shared_ptr<const Plan> plan,
+                                bool* unknown_cte) {
     std::string out = "* " + std::to_string(seq) + " FETCH (";
     std::shared_ptr<mime::ParsedMessage> msg;
     if (plan->summary) msg = co_await load_structure(s, row.blob);
@@ -256,20 +271,23 @@ asio::awaitable<bool> fetch_one(SessionPtr s, uint32_t seq, store::MessageRow ro
 
 // Seq runs to UID ranges: consecutive sequence numbers cover exactly the
 // UIDs between their ends (UIDs only grow).
-std::vector<store::UidRange> ranges_for(const MailboxView& v, const std::vector<uint32_t>& seqs, std::size_t from,
-                                        std::size_t to) {
+std::vector<store::UidRange> ranges_for(const MailboxView& v, const std::vector<uint32_t>& seqs,
+                                        std::size_t from, std::size_t to) {
     std::vector<store::UidRange> out;
     for (std::size_t i = from; i < to; ++i) {
         store::Uid u = v.at_seq(seqs[i]).uid;
-        if (!out.empty() && i > from && seqs[i] == seqs[i - 1] + 1) out.back().last = u;
-        else out.push_back(store::UidRange{u, u});
+        if (!out.empty() && i > from && seqs[i] == seqs[i - 1] + 1)
+            out.back().last = u;
+        else
+            out.push_back(store::UidRange{u, u});
     }
     return out;
 }
 
 // The store's row for a shown message, or one from the view's cache when
 // the store no longer has it (expunged by someone else, not announced yet).
-store::MessageRow pick_row(const std::vector<store::MessageRow>& rows, const MailboxView::Entry& e) {
+store::MessageRow pick_row(const std::vector<store::MessageRow>& rows,
+                           const MailboxView::Entry& e) {
     auto it = std::lower_bound(rows.begin(), rows.end(), e.uid,
                                [](const store::MessageRow& a, store::Uid u) { return a.uid < u; });
     if (it != rows.end() && it->uid == e.uid) return *it;
@@ -282,8 +300,9 @@ void merge_seen(std::vector<store::MessageRow>& rows, const std::vector<store::M
                 std::optional<uint64_t> changed_since, std::vector<store::Uid>& seen_now) {
     for (const auto& nr : changed) {
         seen_now.push_back(nr.uid);
-        auto it = std::lower_bound(rows.begin(), rows.end(), nr.uid,
-                                   [](const store::MessageRow& a, store::Uid u) { return a.uid < u; });
+        auto it =
+            std::lower_bound(rows.begin(), rows.end(), nr.uid,
+                             [](const store::MessageRow& a, store::Uid u) { return a.uid < u; });
         if (it == rows.end() || it->uid != nr.uid) continue;
         store::ModSeq before = it->modseq;
         *it = nr;
@@ -356,7 +375,8 @@ asio::awaitable<Reply> exec_fetch(SessionPtr s, CommandPtr c) {
             std::vector<uint32_t> gone;
             for (store::Uid u : ch->expunged)
                 if (contains(ranges, u)) gone.push_back(u);
-            if (!gone.empty()) s->send("* VANISHED (EARLIER) " + format_set_unsorted(gone) + "\r\n");
+            if (!gone.empty())
+                s->send("* VANISHED (EARLIER) " + format_set_unsorted(gone) + "\r\n");
         }
     }
 
@@ -399,9 +419,11 @@ asio::awaitable<Reply> exec_fetch(SessionPtr s, CommandPtr c) {
             if (cplan->changed_since && row.modseq <= *cplan->changed_since &&
                 !std::binary_search(seen_now.begin(), seen_now.end(), row.uid))
                 continue;
-            bool add_flags = !cplan->flags_requested && std::binary_search(seen_now.begin(), seen_now.end(), row.uid);
+            bool add_flags = !cplan->flags_requested &&
+                             std::binary_search(seen_now.begin(), seen_now.end(), row.uid);
             bool recent = e.flags & MailboxView::kRecent;
-            if (!co_await fetch_one(s, seq, std::move(row), recent, add_flags, cplan, &unknown_cte)) {
+            if (!co_await fetch_one(s, seq, std::move(row), recent, add_flags, cplan,
+                                    &unknown_cte)) {
                 Reply r = Reply::no("FETCH failed: connection or message data lost");
                 r.close = true;
                 co_return r;

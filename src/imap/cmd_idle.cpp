@@ -20,7 +20,7 @@ struct IdleState {
     asio::steady_timer finished;  // DONE waits on it until the notifier has returned
     bool stop = false;
     bool notifier_done = false;
-    bool failed = false;          // a write failed: the connection is gone
+    bool failed = false;  // a write failed: the connection is gone
 };
 
 asio::awaitable<void> idle_notifier(SessionPtr s, std::shared_ptr<IdleState> st) {
@@ -28,7 +28,8 @@ asio::awaitable<void> idle_notifier(SessionPtr s, std::shared_ptr<IdleState> st)
     while (!st->stop) {
         // A ring that came while we were busy (no wait to cancel) is not lost:
         // the doorbell's MODSEQ is ahead of the view.
-        bool rung = s->selected && s->selected->bell->rung.load() > s->selected->view.known_modseq();
+        bool rung =
+            s->selected && s->selected->bell->rung.load() > s->selected->view.known_modseq();
         bool keepalive_due = false;
         if (!rung) {
             st->wake.expires_after(keepalive);
@@ -80,7 +81,8 @@ asio::awaitable<Reply> exec_idle(SessionPtr s, CommandPtr) {
     if (s->selected) s->selected->bell->waiter = &st->wake;
     asio::co_spawn(s->conn->executor(), idle_notifier(s, st), asio::detached);
 
-    net::LineResult line = co_await s->conn->read_line(s->ctx->limits.max_line_length, net::ReadMode::command);
+    net::LineResult line =
+        co_await s->conn->read_line(s->ctx->limits.max_line_length, net::ReadMode::command);
 
     st->stop = true;
     if (s->selected && s->selected->bell) s->selected->bell->waiter = nullptr;

@@ -119,7 +119,8 @@ asio::awaitable<Reply> exec_list(SessionPtr s, CommandPtr c) {
             } else if (e.subscribed_child) {
                 bool via_percent = false;
                 for (const auto& p : patterns)
-                    if (p.find('%') != std::string::npos && pattern_matches(p, name)) via_percent = true;
+                    if (p.find('%') != std::string::npos && pattern_matches(p, name))
+                        via_percent = true;
                 if (via_percent) lines.push_back(Line{name, "\\Noselect", "", false, e.mailbox});
             }
             continue;
@@ -129,8 +130,10 @@ asio::awaitable<Reply> exec_list(SessionPtr s, CommandPtr c) {
         if (l.sel_subscribed) {
             if (!e.subscribed) {
                 // RFC 5258 3.5: RECURSIVEMATCH reports parents of subscribed mailboxes.
-                if (l.sel_recursivematch && e.subscribed_child) childinfo = true;
-                else continue;
+                if (l.sel_recursivematch && e.subscribed_child)
+                    childinfo = true;
+                else
+                    continue;
             }
         } else if (!e.exists) {
             continue;  // a subscription without mailbox is only listed with SUBSCRIBED
@@ -155,7 +158,8 @@ asio::awaitable<Reply> exec_list(SessionPtr s, CommandPtr c) {
         lines.push_back(Line{name, attrs, ext, e.exists, e.mailbox});
     }
     // INBOX first, the rest in name order (the map's order).
-    std::stable_partition(lines.begin(), lines.end(), [](const Line& a) { return a.name == "INBOX"; });
+    std::stable_partition(lines.begin(), lines.end(),
+                          [](const Line& a) { return a.name == "INBOX"; });
 
     std::optional<std::vector<StatusItem>> status_items = l.ret_status;
     for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -170,7 +174,10 @@ asio::awaitable<Reply> exec_list(SessionPtr s, CommandPtr c) {
             auto r = shared_rights.find(ln.name);
             std::string mr = "* MYRIGHTS ";
             append_mailbox(mr, ln.name, utf8);
-            mr += ' ' + acl::display(r == shared_rights.end() ? std::string(acl::kAllRights) : r->second) + "\r\n";
+            mr +=
+                ' ' +
+                acl::display(r == shared_rights.end() ? std::string(acl::kAllRights) : r->second) +
+                "\r\n";
             s->send(mr);
         }
         if (status_items && ln.status) {

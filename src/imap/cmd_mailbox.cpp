@@ -11,14 +11,16 @@ namespace {
 Reply bad_name(const Error& e) { return Reply::no(e.message, "CANNOT"); }
 
 bool known_special_use(std::string_view a) {
-    for (auto k : {"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash", "\\Important"})
+    for (auto k : {"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash",
+                   "\\Important"})
         if (text::iequals(a, k)) return true;
     return false;
 }
 
 // The store's spelling ("\Sent") of a special-use attribute sent in any case.
 std::string canonical_special_use(std::string_view a) {
-    for (auto k : {"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash", "\\Important"})
+    for (auto k : {"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash",
+                   "\\Important"})
         if (text::iequals(a, k)) return k;
     return std::string(a);
 }
@@ -36,7 +38,8 @@ asio::awaitable<Reply> exec_create(SessionPtr s, CommandPtr c) {
     if (*name == "INBOX") co_return Reply::no("INBOX always exists", "ALREADYEXISTS");
     std::string special;
     for (const auto& u : uses) {
-        if (!known_special_use(u)) co_return Reply::no("Unknown special-use attribute " + u, "USEATTR");
+        if (!known_special_use(u))
+            co_return Reply::no("Unknown special-use attribute " + u, "USEATTR");
         if (!special.empty() && !text::iequals(special, u))
             co_return Reply::no("Only one special-use attribute per mailbox", "USEATTR");
         special = canonical_special_use(u);
@@ -58,7 +61,8 @@ asio::awaitable<Reply> exec_delete(SessionPtr s, CommandPtr c) {
     std::shared_ptr<store::Store> st = s->ctx->store;
     store::AccountId acct = s->account->id;
     std::string n = *name;
-    auto r = co_await net::await_store<Unit>([&](auto done) { st->delete_mailbox(acct, n, std::move(done)); });
+    auto r = co_await net::await_store<Unit>(
+        [&](auto done) { st->delete_mailbox(acct, n, std::move(done)); });
     if (!r) {
         if (r.error().code == Errc::conflict)
             co_return Reply::no("Mailbox has child mailboxes; delete them first", "CANNOT");
@@ -83,14 +87,17 @@ asio::awaitable<Reply> exec_rename(SessionPtr s, CommandPtr c) {
     std::shared_ptr<store::Store> st = s->ctx->store;
     store::AccountId acct = s->account->id;
     std::string f = *from, t = *to;
-    auto r = co_await net::await_store<Unit>([&](auto done) { st->rename_mailbox(acct, f, t, std::move(done)); });
+    auto r = co_await net::await_store<Unit>(
+        [&](auto done) { st->rename_mailbox(acct, f, t, std::move(done)); });
     if (!r) co_return store_error_reply(r.error(), "Cannot rename mailbox");
     // The selected mailbox keeps its identity; only its name changed (INBOX
     // stays INBOX: its messages moved away, which the doorbell reports).
     if (s->selected && f != "INBOX") {
         std::string& cur = s->selected->name;
-        if (cur == f) cur = t;
-        else if (cur.rfind(f + "/", 0) == 0) cur = t + cur.substr(f.size());
+        if (cur == f)
+            cur = t;
+        else if (cur.rfind(f + "/", 0) == 0)
+            cur = t + cur.substr(f.size());
     }
     co_return Reply::ok("RENAME completed");
 }
@@ -103,7 +110,8 @@ asio::awaitable<Reply> exec_subscribe(SessionPtr s, CommandPtr c) {
     std::shared_ptr<store::Store> st = s->ctx->store;
     store::AccountId acct = s->account->id;
     std::string n = *name;
-    auto r = co_await net::await_store<Unit>([&](auto done) { st->set_subscribed(acct, n, on, std::move(done)); });
+    auto r = co_await net::await_store<Unit>(
+        [&](auto done) { st->set_subscribed(acct, n, on, std::move(done)); });
     if (!r) co_return store_error_reply(r.error(), on ? "Cannot subscribe" : "Cannot unsubscribe");
     co_return Reply::ok(on ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }

@@ -16,8 +16,8 @@ namespace postamt::imap {
 namespace {
 
 struct Hits {
-    std::vector<store::Uid> uids;   // shown messages that matched, ascending
-    std::vector<uint32_t> seqs;     // their sequence numbers
+    std::vector<store::Uid> uids;  // shown messages that matched, ascending
+    std::vector<uint32_t> seqs;    // their sequence numbers
     store::ModSeq max_modseq = 0;
 };
 
@@ -33,8 +33,9 @@ Hits shown_hits(const MailboxView& v, const std::vector<store::Uid>& found) {
     return h;
 }
 
-std::string esearch_response(const std::string& tag, bool uid, const SearchReturn& r, const std::vector<uint32_t>& nums,
-                             bool modseq, store::ModSeq max_modseq) {
+std::string esearch_response(const std::string& tag, bool uid, const SearchReturn& r,
+                             const std::vector<uint32_t>& nums, bool modseq,
+                             store::ModSeq max_modseq) {
     std::string out = "* ESEARCH (TAG \"" + tag + "\")";
     if (uid) out += " UID";
     if (!nums.empty()) {
@@ -81,7 +82,8 @@ asio::awaitable<Reply> exec_search(SessionPtr s, CommandPtr c) {
     store::SearchNode node = std::move(tr->node);
     auto found = co_await net::await_store<std::vector<store::Uid>>(
         [&](auto done) { st->search(mbid, std::move(node), std::move(done)); });
-    if (!s->selected || s->selected->view.mailbox() != mbid) co_return Reply::no("Mailbox closed during SEARCH");
+    if (!s->selected || s->selected->view.mailbox() != mbid)
+        co_return Reply::no("Mailbox closed during SEARCH");
     if (!found) {
         // RFC 5182 2.1: a failed SEARCH ... SAVE leaves "$" empty.
         if (cmd.ret && cmd.ret->save) s->selected->saved_search = std::vector<store::Uid>{};
@@ -93,7 +95,8 @@ asio::awaitable<Reply> exec_search(SessionPtr s, CommandPtr c) {
     if (!cmd.ret) {
         out = "* SEARCH";
         for (uint32_t n : nums) out += " " + std::to_string(n);
-        if (tr->uses_modseq && !nums.empty()) out += " (MODSEQ " + std::to_string(h.max_modseq) + ")";
+        if (tr->uses_modseq && !nums.empty())
+            out += " (MODSEQ " + std::to_string(h.max_modseq) + ")";
         out += "\r\n";
     } else {
         const SearchReturn& r = *cmd.ret;

@@ -37,12 +37,15 @@ std::string select_responses(const Session& s, bool examine) {
     std::string out;
     std::string flags = defined_flags(v.keywords());
     out += "* FLAGS (" + flags + ")\r\n";
-    if (examine) out += "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n";
-    else out += "* OK [PERMANENTFLAGS (" + flags + " \\*)] Flags permitted\r\n";
+    if (examine)
+        out += "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n";
+    else
+        out += "* OK [PERMANENTFLAGS (" + flags + " \\*)] Flags permitted\r\n";
     out += "* " + std::to_string(v.exists()) + " EXISTS\r\n";
     if (!s.rev2) {
         out += "* " + std::to_string(v.recent_count()) + " RECENT\r\n";
-        if (auto u = v.first_unseen()) out += "* OK [UNSEEN " + std::to_string(*u) + "] First unseen\r\n";
+        if (auto u = v.first_unseen())
+            out += "* OK [UNSEEN " + std::to_string(*u) + "] First unseen\r\n";
     }
     out += "* OK [UIDVALIDITY " + std::to_string(v.uid_validity()) + "] UIDs valid\r\n";
     out += "* OK [UIDNEXT " + std::to_string(v.uid_next()) + "] Predicted next UID\r\n";
@@ -72,7 +75,8 @@ asio::awaitable<Reply> exec_select(SessionPtr s, CommandPtr c) {
         s->unselect();
         s->send("* OK [CLOSED] Previous mailbox closed\r\n");
     }
-    if (sel.qresync && !s->qresync) co_return Reply::bad("QRESYNC must be enabled first (ENABLE QRESYNC)");
+    if (sel.qresync && !s->qresync)
+        co_return Reply::bad("QRESYNC must be enabled first (ENABLE QRESYNC)");
     if (sel.condstore || sel.qresync) s->condstore = true;
     auto name = mailbox_from_wire(sel.mailbox, s->utf8());
     if (!name) co_return Reply::no(name.error().message, "CANNOT");
@@ -81,9 +85,11 @@ asio::awaitable<Reply> exec_select(SessionPtr s, CommandPtr c) {
     std::string n = *name;
     auto resolved = co_await resolve_mailbox(s, n);  // own or shared (shared_mailboxes.h)
     if (!resolved) co_return store_error_reply(resolved.error(), "Cannot select mailbox");
-    if (!acl::has(resolved->rights, 'r')) co_return Reply::no("Selecting needs the \"r\" right", "NOPERM");
+    if (!acl::has(resolved->rights, 'r'))
+        co_return Reply::no("Selecting needs the \"r\" right", "NOPERM");
     bool read_only = sel.examine;
-    for (char right : std::string_view("swte")) read_only = read_only || !acl::has(resolved->rights, right);
+    for (char right : std::string_view("swte"))
+        read_only = read_only || !acl::has(resolved->rights, right);
     store::Mailbox box = resolved->mailbox;
     std::string visible_name = resolved->own ? box.name : n;
     // Rows after the mailbox row: a message delivered in between shows up
@@ -101,7 +107,8 @@ asio::awaitable<Reply> exec_select(SessionPtr s, CommandPtr c) {
         if (r.save_date < started) initial = std::max(initial, r.uid);
     store::Uid highest = rows->empty() ? 0 : rows->back().uid;
     store::Uid recent_after = highest;
-    if (!s->rev2) recent_after = RecentRegistry::instance().boundary(box.id, highest, !read_only, initial);
+    if (!s->rev2)
+        recent_after = RecentRegistry::instance().boundary(box.id, highest, !read_only, initial);
 
     auto selected = std::make_unique<SelectedMailbox>();
     selected->name = visible_name;
@@ -117,11 +124,14 @@ asio::awaitable<Reply> exec_select(SessionPtr s, CommandPtr c) {
         store::ModSeq since = q.modseq;
         auto ch = co_await net::await_store<store::MailboxChanges>(
             [&](auto done) { st->changes_since(mbid, since, std::move(done)); });
-        if (!s->selected || s->selected->view.mailbox() != mbid) co_return Reply::no("Selection changed");
+        if (!s->selected || s->selected->view.mailbox() != mbid)
+            co_return Reply::no("Selection changed");
         if (ch) {
             std::vector<store::UidRange> known;
-            if (q.known_uids) known = uid_ranges(*q.known_uids, 0xFFFFFFFFu);
-            else known.push_back(store::UidRange{1, 0xFFFFFFFFu});
+            if (q.known_uids)
+                known = uid_ranges(*q.known_uids, 0xFFFFFFFFu);
+            else
+                known.push_back(store::UidRange{1, 0xFFFFFFFFu});
             std::vector<uint32_t> vanished;
             if (ch->expunges_complete) {
                 for (store::Uid u : ch->expunged)
@@ -129,15 +139,16 @@ asio::awaitable<Reply> exec_select(SessionPtr s, CommandPtr c) {
             } else {
                 vanished = missing_uids(known, s->selected->view, 1000000);
             }
-            if (!vanished.empty()) s->send("* VANISHED (EARLIER) " + format_set_unsorted(vanished) + "\r\n");
+            if (!vanished.empty())
+                s->send("* VANISHED (EARLIER) " + format_set_unsorted(vanished) + "\r\n");
             for (std::size_t i = 0; i < ch->changed.size(); ++i) {
                 s->send(qresync_fetch(*s, ch->changed[i]));
                 if (!co_await s->flush_if_large()) break;
             }
         }
     }
-    log::debug("event=imap_select conn={} mailbox={} exists={} read_only={}", s->conn->id(), log::quote(n),
-               s->selected ? s->selected->view.exists() : 0, read_only);
+    log::debug("event=imap_select conn={} mailbox={} exists={} read_only={}", s->conn->id(),
+               log::quote(n), s->selected ? s->selected->view.exists() : 0, read_only);
     co_return Reply::ok(verb + " completed", read_only ? "READ-ONLY" : "READ-WRITE");
 }
 

@@ -56,13 +56,16 @@ asio::awaitable<Matches> matching(SessionPtr s, SearchKey key, std::string chars
 std::vector<store::UidRange> ranges_of(const std::vector<store::Uid>& uids) {
     std::vector<store::UidRange> out;
     for (store::Uid u : uids) {
-        if (!out.empty() && out.back().last + 1 == u) out.back().last = u;
-        else out.push_back(store::UidRange{u, u});
+        if (!out.empty() && out.back().last + 1 == u)
+            out.back().last = u;
+        else
+            out.push_back(store::UidRange{u, u});
     }
     return out;
 }
 
-asio::awaitable<Result<std::vector<store::SortRow>>> sort_rows(SessionPtr s, std::vector<store::Uid> uids,
+asio::awaitable<Result<std::vector<store::SortRow>>> sort_rows(SessionPtr s,
+                                                               std::vector<store::Uid> uids,
                                                                unsigned needs) {
     std::shared_ptr<store::Store> st = s->ctx->store;
     store::MailboxId mbid = s->selected->view.mailbox();
@@ -76,8 +79,10 @@ asio::awaitable<Result<std::vector<store::SortRow>>> sort_rows(SessionPtr s, std
 std::vector<uint32_t> numbers(const MailboxView& v, const std::vector<store::Uid>& uids, bool uid) {
     std::vector<uint32_t> out;
     for (store::Uid u : uids) {
-        if (uid) out.push_back(u);
-        else if (auto q = v.seq_of(u)) out.push_back(*q);
+        if (uid)
+            out.push_back(u);
+        else if (auto q = v.seq_of(u))
+            out.push_back(*q);
     }
     return out;
 }
@@ -132,7 +137,8 @@ asio::awaitable<Reply> exec_sort(SessionPtr s, CommandPtr c) {
 asio::awaitable<Reply> exec_thread(SessionPtr s, CommandPtr c) {
     ThreadCmd cmd = std::get<ThreadCmd>(c->body);
     ThreadAlgorithm alg;
-    if (!parse_thread_algorithm(cmd.algorithm, &alg)) co_return Reply::bad("Unknown threading algorithm " + cmd.algorithm);
+    if (!parse_thread_algorithm(cmd.algorithm, &alg))
+        co_return Reply::bad("Unknown threading algorithm " + cmd.algorithm);
     Matches m = co_await matching(s, cmd.key, cmd.charset);
     if (m.error) co_return *m.error;
     std::string text;

@@ -11,7 +11,8 @@ namespace postamt::imap {
 namespace {
 
 // The untagged FETCH responses of a STORE for the rows of the set.
-std::string store_responses(const Session& s, const std::vector<store::MessageRow>& rows, bool with_uid) {
+std::string store_responses(const Session& s, const std::vector<store::MessageRow>& rows,
+                            bool with_uid) {
     std::string out;
     const MailboxView& v = s.selected->view;
     for (const auto& r : rows) {
@@ -41,7 +42,7 @@ asio::awaitable<Reply> exec_store(SessionPtr s, CommandPtr c) {
     fc.mailbox = mbid;
     fc.uids = uid_ranges_of(s->selected->view, *seqs);
     std::vector<store::UidRange> ranges = fc.uids;
-    fc.op = cmd.mode == StoreMode::add ? store::FlagOp::add
+    fc.op = cmd.mode == StoreMode::add      ? store::FlagOp::add
             : cmd.mode == StoreMode::remove ? store::FlagOp::remove
                                             : store::FlagOp::replace;
     fc.flags = *flags;
@@ -66,10 +67,13 @@ asio::awaitable<Reply> exec_store(SessionPtr s, CommandPtr c) {
     if (!res->failed.empty()) {
         std::vector<uint32_t> failed;
         for (store::Uid u : res->failed) {
-            if (cmd.uid) failed.push_back(u);
-            else if (auto q = s->selected->view.seq_of(u)) failed.push_back(*q);
+            if (cmd.uid)
+                failed.push_back(u);
+            else if (auto q = s->selected->view.seq_of(u))
+                failed.push_back(*q);
         }
-        co_return Reply::ok("Some messages were modified since", "MODIFIED " + format_set_unsorted(failed));
+        co_return Reply::ok("Some messages were modified since",
+                            "MODIFIED " + format_set_unsorted(failed));
     }
     co_return Reply::ok("STORE completed");
 }

@@ -52,7 +52,11 @@ struct DateTime {
 };
 
 enum class StatusItem {
-    messages, recent, uidnext, uidvalidity, unseen,
+    messages,
+    recent,
+    uidnext,
+    uidvalidity,
+    unseen,
     deleted,        // RFC 9051
     size,           // STATUS=SIZE (RFC 8438)
     highestmodseq,  // CONDSTORE (RFC 7162)
@@ -64,25 +68,52 @@ enum class StatusItem {
 
 struct SearchKey {
     enum class Kind {
-        all, answered, deleted, draft, flagged, seen,
-        unanswered, undeleted, undraft, unflagged, unseen,
-        new_, old, recent,              // IMAP4rev1 only
-        keyword, unkeyword,             // str
-        bcc, body, cc, from, subject, text, to,  // str
-        header,                         // field + str
-        before, on, since,              // date (internal date)
-        sentbefore, senton, sentsince,  // date (Date: header)
-        larger, smaller,                // number
-        uid,                            // set
-        seqset,                         // set (sequence numbers)
-        not_,                           // children[0]
-        or_,                            // children[0], children[1]
-        and_,                           // "(" search-key *(SP search-key) ")" and the top level
-        modseq,                         // number; entry name/type are parsed and ignored (RFC 7162 3.1.5)
-        older, younger,                 // number of seconds (WITHIN, RFC 5032)
-        savedbefore, savedon, savedsince,  // date (SAVEDATE, RFC 8514)
+        all,
+        answered,
+        deleted,
+        draft,
+        flagged,
+        seen,
+        unanswered,
+        undeleted,
+        undraft,
+        unflagged,
+        unseen,
+        new_,
+        old,
+        recent,  // IMAP4rev1 only
+        keyword,
+        unkeyword,  // str
+        bcc,
+        body,
+        cc,
+        from,
+        subject,
+        text,
+        to,      // str
+        header,  // field + str
+        before,
+        on,
+        since,  // date (internal date)
+        sentbefore,
+        senton,
+        sentsince,  // date (Date: header)
+        larger,
+        smaller,  // number
+        uid,      // set
+        seqset,   // set (sequence numbers)
+        not_,     // children[0]
+        or_,      // children[0], children[1]
+        and_,     // "(" search-key *(SP search-key) ")" and the top level
+        modseq,   // number; entry name/type are parsed and ignored (RFC 7162 3.1.5)
+        older,
+        younger,  // number of seconds (WITHIN, RFC 5032)
+        savedbefore,
+        savedon,
+        savedsince,  // date (SAVEDATE, RFC 8514)
         savedatesupported,
-        emailid, threadid,              // str (OBJECTID, RFC 8474)
+        emailid,
+        threadid,  // str (OBJECTID, RFC 8474)
     };
     Kind kind = Kind::all;
     std::vector<SearchKey> children;
@@ -171,9 +202,11 @@ struct ListCmd {
     std::string reference;
     std::vector<std::string> patterns;
     // Selection options (RFC 5258 3.1, RFC 6154 SPECIAL-USE).
-    bool sel_subscribed = false, sel_remote = false, sel_recursivematch = false, sel_special_use = false;
+    bool sel_subscribed = false, sel_remote = false, sel_recursivematch = false,
+         sel_special_use = false;
     // Return options (RFC 5258 3.2, RFC 5819 STATUS, RFC 6154, RFC 8440 MYRIGHTS).
-    bool ret_subscribed = false, ret_children = false, ret_special_use = false, ret_myrights = false;
+    bool ret_subscribed = false, ret_children = false, ret_special_use = false,
+         ret_myrights = false;
     std::optional<std::vector<StatusItem>> ret_status;
 };
 
@@ -201,9 +234,9 @@ struct ExpungeCmd {
 
 struct SearchCmd {
     bool uid = false;
-    std::optional<std::string> charset;     // as sent
-    std::optional<SearchReturn> ret;        // RETURN (...) given (ESEARCH)
-    SearchKey key;                          // kind and_: the top-level keys
+    std::optional<std::string> charset;  // as sent
+    std::optional<SearchReturn> ret;     // RETURN (...) given (ESEARCH)
+    SearchKey key;                       // kind and_: the top-level keys
 };
 
 struct FetchCmd {
@@ -287,7 +320,7 @@ struct SetQuotaCmd {
 // ---- METADATA (RFC 5464) -------------------------------------------------------
 struct GetMetadataCmd {
     std::optional<uint64_t> max_size;
-    int depth = 0;  // 0, 1, or -1 for "infinity"
+    int depth = 0;        // 0, 1, or -1 for "infinity"
     std::string mailbox;  // "" for server annotations
     std::vector<std::string> entries;
 };
@@ -298,12 +331,20 @@ struct SetMetadataCmd {
 
 // ---- NOTIFY (RFC 5465) -------------------------------------------------------
 struct NotifyEvent {
-    std::string name;                   // as sent ("MessageNew", "FlagChange", ...)
-    std::vector<FetchItem> fetch_items; // MessageNew (fetch-att ...)
+    std::string name;                    // as sent ("MessageNew", "FlagChange", ...)
+    std::vector<FetchItem> fetch_items;  // MessageNew (fetch-att ...)
     bool operator==(const NotifyEvent&) const = default;
 };
 struct NotifyGroup {
-    enum class Filter { selected, selected_delayed, inboxes, personal, subscribed, subtree, mailboxes };
+    enum class Filter {
+        selected,
+        selected_delayed,
+        inboxes,
+        personal,
+        subscribed,
+        subtree,
+        mailboxes
+    };
     Filter filter = Filter::selected;
     std::vector<std::string> mailboxes;  // subtree / mailboxes
     bool none = false;                   // events "NONE"
@@ -322,25 +363,63 @@ struct CompressCmd {
 };
 
 using CommandBody =
-    std::variant<CapabilityCmd, NoopCmd, LogoutCmd, StartTlsCmd, AuthenticateCmd, LoginCmd, EnableCmd, IdCmd,
-                 SelectCmd, CreateCmd, DeleteCmd, RenameCmd, SubscribeCmd, ListCmd, NamespaceCmd, StatusCmd,
-                 AppendCmd, CheckCmd, CloseCmd, UnselectCmd, ExpungeCmd, SearchCmd, FetchCmd, StoreCmd, CopyCmd,
-                 IdleCmd, SortCmd, ThreadCmd, SetAclCmd, DeleteAclCmd, GetAclCmd, ListRightsCmd, MyRightsCmd,
-                 GetQuotaCmd, GetQuotaRootCmd, SetQuotaCmd, GetMetadataCmd, SetMetadataCmd, NotifyCmd,
+    std::variant<CapabilityCmd, NoopCmd, LogoutCmd, StartTlsCmd, AuthenticateCmd, LoginCmd,
+                 EnableCmd, IdCmd, SelectCmd, CreateCmd, DeleteCmd, RenameCmd, SubscribeCmd,
+                 ListCmd, NamespaceCmd, StatusCmd, AppendCmd, CheckCmd, CloseCmd, UnselectCmd,
+                 ExpungeCmd, SearchCmd, FetchCmd, StoreCmd, CopyCmd, IdleCmd, SortCmd, ThreadCmd,
+                 SetAclCmd, DeleteAclCmd, GetAclCmd, ListRightsCmd, MyRightsCmd, GetQuotaCmd,
+                 GetQuotaRootCmd, SetQuotaCmd, GetMetadataCmd, SetMetadataCmd, NotifyCmd,
                  CompressCmd>;
 
 // Which command this is (the command table in command_table.h is indexed by
 // it). UID variants share the entry of the plain command; the executor
 // reads the `uid` member.
 enum class CommandId {
-    capability, noop, logout, starttls, authenticate, login, enable, id,
-    select, examine, create, delete_, rename, subscribe, unsubscribe, list, lsub, namespace_, status,
-    append, check, close, unselect, expunge, uid_expunge, search, fetch, store, copy, move, idle,
-    sort, thread,
-    setacl, deleteacl, getacl, listrights, myrights,
-    getquota, getquotaroot, setquota,
-    getmetadata, setmetadata,
-    notify, compress,
+    capability,
+    noop,
+    logout,
+    starttls,
+    authenticate,
+    login,
+    enable,
+    id,
+    select,
+    examine,
+    create,
+    delete_,
+    rename,
+    subscribe,
+    unsubscribe,
+    list,
+    lsub,
+    namespace_,
+    status,
+    append,
+    check,
+    close,
+    unselect,
+    expunge,
+    uid_expunge,
+    search,
+    fetch,
+    store,
+    copy,
+    move,
+    idle,
+    sort,
+    thread,
+    setacl,
+    deleteacl,
+    getacl,
+    listrights,
+    myrights,
+    getquota,
+    getquotaroot,
+    setquota,
+    getmetadata,
+    setmetadata,
+    notify,
+    compress,
     count_  // number of ids
 };
 

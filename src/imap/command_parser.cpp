@@ -6,52 +6,98 @@ namespace postamt::imap {
 
 const char* command_name(CommandId id) {
     switch (id) {
-        case CommandId::capability: return "CAPABILITY";
-        case CommandId::noop: return "NOOP";
-        case CommandId::logout: return "LOGOUT";
-        case CommandId::starttls: return "STARTTLS";
-        case CommandId::authenticate: return "AUTHENTICATE";
-        case CommandId::login: return "LOGIN";
-        case CommandId::enable: return "ENABLE";
-        case CommandId::id: return "ID";
-        case CommandId::select: return "SELECT";
-        case CommandId::examine: return "EXAMINE";
-        case CommandId::create: return "CREATE";
-        case CommandId::delete_: return "DELETE";
-        case CommandId::rename: return "RENAME";
-        case CommandId::subscribe: return "SUBSCRIBE";
-        case CommandId::unsubscribe: return "UNSUBSCRIBE";
-        case CommandId::list: return "LIST";
-        case CommandId::lsub: return "LSUB";
-        case CommandId::namespace_: return "NAMESPACE";
-        case CommandId::status: return "STATUS";
-        case CommandId::append: return "APPEND";
-        case CommandId::check: return "CHECK";
-        case CommandId::close: return "CLOSE";
-        case CommandId::unselect: return "UNSELECT";
-        case CommandId::expunge: return "EXPUNGE";
-        case CommandId::uid_expunge: return "UID EXPUNGE";
-        case CommandId::search: return "SEARCH";
-        case CommandId::fetch: return "FETCH";
-        case CommandId::store: return "STORE";
-        case CommandId::copy: return "COPY";
-        case CommandId::move: return "MOVE";
-        case CommandId::idle: return "IDLE";
-        case CommandId::sort: return "SORT";
-        case CommandId::thread: return "THREAD";
-        case CommandId::setacl: return "SETACL";
-        case CommandId::deleteacl: return "DELETEACL";
-        case CommandId::getacl: return "GETACL";
-        case CommandId::listrights: return "LISTRIGHTS";
-        case CommandId::myrights: return "MYRIGHTS";
-        case CommandId::getquota: return "GETQUOTA";
-        case CommandId::getquotaroot: return "GETQUOTAROOT";
-        case CommandId::setquota: return "SETQUOTA";
-        case CommandId::getmetadata: return "GETMETADATA";
-        case CommandId::setmetadata: return "SETMETADATA";
-        case CommandId::notify: return "NOTIFY";
-        case CommandId::compress: return "COMPRESS";
-        case CommandId::count_: break;
+        case CommandId::capability:
+            return "CAPABILITY";
+        case CommandId::noop:
+            return "NOOP";
+        case CommandId::logout:
+            return "LOGOUT";
+        case CommandId::starttls:
+            return "STARTTLS";
+        case CommandId::authenticate:
+            return "AUTHENTICATE";
+        case CommandId::login:
+            return "LOGIN";
+        case CommandId::enable:
+            return "ENABLE";
+        case CommandId::id:
+            return "ID";
+        case CommandId::select:
+            return "SELECT";
+        case CommandId::examine:
+            return "EXAMINE";
+        case CommandId::create:
+            return "CREATE";
+        case CommandId::delete_:
+            return "DELETE";
+        case CommandId::rename:
+            return "RENAME";
+        case CommandId::subscribe:
+            return "SUBSCRIBE";
+        case CommandId::unsubscribe:
+            return "UNSUBSCRIBE";
+        case CommandId::list:
+            return "LIST";
+        case CommandId::lsub:
+            return "LSUB";
+        case CommandId::namespace_:
+            return "NAMESPACE";
+        case CommandId::status:
+            return "STATUS";
+        case CommandId::append:
+            return "APPEND";
+        case CommandId::check:
+            return "CHECK";
+        case CommandId::close:
+            return "CLOSE";
+        case CommandId::unselect:
+            return "UNSELECT";
+        case CommandId::expunge:
+            return "EXPUNGE";
+        case CommandId::uid_expunge:
+            return "UID EXPUNGE";
+        case CommandId::search:
+            return "SEARCH";
+        case CommandId::fetch:
+            return "FETCH";
+        case CommandId::store:
+            return "STORE";
+        case CommandId::copy:
+            return "COPY";
+        case CommandId::move:
+            return "MOVE";
+        case CommandId::idle:
+            return "IDLE";
+        case CommandId::sort:
+            return "SORT";
+        case CommandId::thread:
+            return "THREAD";
+        case CommandId::setacl:
+            return "SETACL";
+        case CommandId::deleteacl:
+            return "DELETEACL";
+        case CommandId::getacl:
+            return "GETACL";
+        case CommandId::listrights:
+            return "LISTRIGHTS";
+        case CommandId::myrights:
+            return "MYRIGHTS";
+        case CommandId::getquota:
+            return "GETQUOTA";
+        case CommandId::getquotaroot:
+            return "GETQUOTAROOT";
+        case CommandId::setquota:
+            return "SETQUOTA";
+        case CommandId::getmetadata:
+            return "GETMETADATA";
+        case CommandId::setmetadata:
+            return "SETMETADATA";
+        case CommandId::notify:
+            return "NOTIFY";
+        case CommandId::compress:
+            return "COMPRESS";
+        case CommandId::count_:
+            break;
     }
     return "?";
 }
@@ -75,7 +121,8 @@ AuthenticateCmd parse_authenticate(Cursor& c) {
         c.set_pos(c.pos() + ir.size());
         if (ir.empty()) c.fail("empty initial response");
         for (char ch : ir)
-            if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '+' || ch == '/' || ch == '='))
+            if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '+' || ch == '/' ||
+                  ch == '='))
                 c.fail("initial response is not base64");
         a.initial_response = std::move(ir);
     }
@@ -239,11 +286,16 @@ ListCmd parse_list(Cursor& c, bool lsub) {
         if (!c.accept(')')) {
             for (;;) {
                 std::string o = c.upper_atom();
-                if (o == "SUBSCRIBED") l.sel_subscribed = true;
-                else if (o == "REMOTE") l.sel_remote = true;
-                else if (o == "RECURSIVEMATCH") l.sel_recursivematch = true;
-                else if (o == "SPECIAL-USE") l.sel_special_use = true;
-                else c.fail("unknown LIST selection option " + o);
+                if (o == "SUBSCRIBED")
+                    l.sel_subscribed = true;
+                else if (o == "REMOTE")
+                    l.sel_remote = true;
+                else if (o == "RECURSIVEMATCH")
+                    l.sel_recursivematch = true;
+                else if (o == "SPECIAL-USE")
+                    l.sel_special_use = true;
+                else
+                    c.fail("unknown LIST selection option " + o);
                 if (c.accept(')')) break;
                 c.sp();
             }
@@ -275,14 +327,19 @@ ListCmd parse_list(Cursor& c, bool lsub) {
         if (!c.accept(')')) {
             for (;;) {
                 std::string o = c.upper_atom();
-                if (o == "SUBSCRIBED") l.ret_subscribed = true;
-                else if (o == "CHILDREN") l.ret_children = true;
-                else if (o == "SPECIAL-USE") l.ret_special_use = true;
-                else if (o == "MYRIGHTS") l.ret_myrights = true;
+                if (o == "SUBSCRIBED")
+                    l.ret_subscribed = true;
+                else if (o == "CHILDREN")
+                    l.ret_children = true;
+                else if (o == "SPECIAL-USE")
+                    l.ret_special_use = true;
+                else if (o == "MYRIGHTS")
+                    l.ret_myrights = true;
                 else if (o == "STATUS") {
                     c.sp();
                     l.ret_status = c.status_items();
-                } else c.fail("unknown LIST return option " + o);
+                } else
+                    c.fail("unknown LIST return option " + o);
                 if (c.accept(')')) break;
                 c.sp();
             }
@@ -382,7 +439,8 @@ FetchCmd parse_fetch(Cursor& c, bool uid) {
             c.sp();
         }
         // RFC 7162 3.2.6: VANISHED only with UID FETCH and CHANGEDSINCE.
-        if (f.vanished && (!uid || !f.changed_since)) c.fail("VANISHED needs UID FETCH and CHANGEDSINCE");
+        if (f.vanished && (!uid || !f.changed_since))
+            c.fail("VANISHED needs UID FETCH and CHANGEDSINCE");
     }
     c.expect_end();
     return f;
@@ -402,10 +460,14 @@ StoreCmd parse_store(Cursor& c, bool uid) {
         c.expect(')', "expected ) after UNCHANGEDSINCE");
         c.sp();
     }
-    if (c.accept('+')) s.mode = StoreMode::add;
-    else if (c.accept('-')) s.mode = StoreMode::remove;
-    if (c.accept_word("FLAGS.SILENT")) s.silent = true;
-    else c.expect_word("FLAGS");
+    if (c.accept('+'))
+        s.mode = StoreMode::add;
+    else if (c.accept('-'))
+        s.mode = StoreMode::remove;
+    if (c.accept_word("FLAGS.SILENT"))
+        s.silent = true;
+    else
+        c.expect_word("FLAGS");
     c.sp();
     if (c.peek() == '(') {
         s.flags = c.flag_list();
@@ -446,16 +508,26 @@ SortCmd parse_sort(Cursor& c, bool uid) {
             c.sp();
         }
         std::string k = c.upper_atom();
-        if (k == "ARRIVAL") cr.key = SortKey::arrival;
-        else if (k == "CC") cr.key = SortKey::cc;
-        else if (k == "DATE") cr.key = SortKey::date;
-        else if (k == "FROM") cr.key = SortKey::from;
-        else if (k == "SIZE") cr.key = SortKey::size;
-        else if (k == "SUBJECT") cr.key = SortKey::subject;
-        else if (k == "TO") cr.key = SortKey::to;
-        else if (k == "DISPLAYFROM") cr.key = SortKey::display_from;
-        else if (k == "DISPLAYTO") cr.key = SortKey::display_to;
-        else c.fail("unknown sort key " + k);
+        if (k == "ARRIVAL")
+            cr.key = SortKey::arrival;
+        else if (k == "CC")
+            cr.key = SortKey::cc;
+        else if (k == "DATE")
+            cr.key = SortKey::date;
+        else if (k == "FROM")
+            cr.key = SortKey::from;
+        else if (k == "SIZE")
+            cr.key = SortKey::size;
+        else if (k == "SUBJECT")
+            cr.key = SortKey::subject;
+        else if (k == "TO")
+            cr.key = SortKey::to;
+        else if (k == "DISPLAYFROM")
+            cr.key = SortKey::display_from;
+        else if (k == "DISPLAYTO")
+            cr.key = SortKey::display_to;
+        else
+            c.fail("unknown sort key " + k);
         if (s.criteria.size() >= 32) c.fail("too many sort criteria");
         s.criteria.push_back(cr);
         if (c.accept(')')) break;
@@ -503,7 +575,8 @@ GetMetadataCmd parse_getmetadata(Cursor& c) {
             if (o == "MAXSIZE") {
                 g.max_size = c.number();
             } else if (o == "DEPTH") {
-                if (c.accept_word("INFINITY")) g.depth = -1;
+                if (c.accept_word("INFINITY"))
+                    g.depth = -1;
                 else {
                     uint32_t d = c.number();
                     if (d > 1) c.fail("DEPTH is 0, 1 or infinity");
@@ -535,8 +608,10 @@ SetMetadataCmd parse_setmetadata(Cursor& c) {
         std::string e = c.astring();
         c.sp();
         std::optional<std::string> v;
-        if (c.peek() == '~') v = c.literal(nullptr, true);
-        else v = c.nstring();
+        if (c.peek() == '~')
+            v = c.literal(nullptr, true);
+        else
+            v = c.nstring();
         s.entries.emplace_back(std::move(e), std::move(v));
         if (c.accept(')')) break;
         c.sp();
@@ -580,16 +655,22 @@ NotifyCmd parse_notify(Cursor& c) {
         NotifyGroup g;
         std::string f = c.upper_atom();
         using F = NotifyGroup::Filter;
-        if (f == "SELECTED") g.filter = F::selected;
-        else if (f == "SELECTED-DELAYED") g.filter = F::selected_delayed;
-        else if (f == "INBOXES") g.filter = F::inboxes;
-        else if (f == "PERSONAL") g.filter = F::personal;
-        else if (f == "SUBSCRIBED") g.filter = F::subscribed;
+        if (f == "SELECTED")
+            g.filter = F::selected;
+        else if (f == "SELECTED-DELAYED")
+            g.filter = F::selected_delayed;
+        else if (f == "INBOXES")
+            g.filter = F::inboxes;
+        else if (f == "PERSONAL")
+            g.filter = F::personal;
+        else if (f == "SUBSCRIBED")
+            g.filter = F::subscribed;
         else if (f == "SUBTREE" || f == "MAILBOXES") {
             g.filter = f == "SUBTREE" ? F::subtree : F::mailboxes;
             c.sp();
             g.mailboxes = one_or_more_mailbox(c);
-        } else c.fail("unknown NOTIFY filter " + f);
+        } else
+            c.fail("unknown NOTIFY filter " + f);
         c.sp();
         if (c.accept_word("NONE")) {
             g.none = true;
@@ -642,26 +723,37 @@ CommandBody parse_body(Cursor& c, Command& cmd) {
         CommandId id;
     };
     static constexpr NoArg kNoArgs[] = {
-        {"CAPABILITY", CommandId::capability}, {"NOOP", CommandId::noop},     {"LOGOUT", CommandId::logout},
-        {"STARTTLS", CommandId::starttls},     {"CHECK", CommandId::check},   {"CLOSE", CommandId::close},
-        {"UNSELECT", CommandId::unselect},     {"IDLE", CommandId::idle},     {"NAMESPACE", CommandId::namespace_},
-        {"EXPUNGE", CommandId::expunge},
+        {"CAPABILITY", CommandId::capability}, {"NOOP", CommandId::noop},
+        {"LOGOUT", CommandId::logout},         {"STARTTLS", CommandId::starttls},
+        {"CHECK", CommandId::check},           {"CLOSE", CommandId::close},
+        {"UNSELECT", CommandId::unselect},     {"IDLE", CommandId::idle},
+        {"NAMESPACE", CommandId::namespace_},  {"EXPUNGE", CommandId::expunge},
     };
     for (const auto& n : kNoArgs) {
         if (name != n.name) continue;
         cmd.id = n.id;
         no_args(c);
         switch (n.id) {
-            case CommandId::capability: return CapabilityCmd{};
-            case CommandId::noop: return NoopCmd{};
-            case CommandId::logout: return LogoutCmd{};
-            case CommandId::starttls: return StartTlsCmd{};
-            case CommandId::check: return CheckCmd{};
-            case CommandId::close: return CloseCmd{};
-            case CommandId::unselect: return UnselectCmd{};
-            case CommandId::idle: return IdleCmd{};
-            case CommandId::namespace_: return NamespaceCmd{};
-            default: return ExpungeCmd{};
+            case CommandId::capability:
+                return CapabilityCmd{};
+            case CommandId::noop:
+                return NoopCmd{};
+            case CommandId::logout:
+                return LogoutCmd{};
+            case CommandId::starttls:
+                return StartTlsCmd{};
+            case CommandId::check:
+                return CheckCmd{};
+            case CommandId::close:
+                return CloseCmd{};
+            case CommandId::unselect:
+                return UnselectCmd{};
+            case CommandId::idle:
+                return IdleCmd{};
+            case CommandId::namespace_:
+                return NamespaceCmd{};
+            default:
+                return ExpungeCmd{};
         }
     }
     if (name == "AUTHENTICATE") return cmd.id = CommandId::authenticate, parse_authenticate(c);
@@ -673,8 +765,10 @@ CommandBody parse_body(Cursor& c, Command& cmd) {
     if (name == "CREATE") return cmd.id = CommandId::create, parse_create(c);
     if (name == "DELETE") return cmd.id = CommandId::delete_, DeleteCmd{one_mailbox(c)};
     if (name == "RENAME") return cmd.id = CommandId::rename, parse_rename(c);
-    if (name == "SUBSCRIBE") return cmd.id = CommandId::subscribe, SubscribeCmd{one_mailbox(c), true};
-    if (name == "UNSUBSCRIBE") return cmd.id = CommandId::unsubscribe, SubscribeCmd{one_mailbox(c), false};
+    if (name == "SUBSCRIBE")
+        return cmd.id = CommandId::subscribe, SubscribeCmd{one_mailbox(c), true};
+    if (name == "UNSUBSCRIBE")
+        return cmd.id = CommandId::unsubscribe, SubscribeCmd{one_mailbox(c), false};
     if (name == "LIST") return cmd.id = CommandId::list, parse_list(c, false);
     if (name == "LSUB") return cmd.id = CommandId::lsub, parse_list(c, true);
     if (name == "STATUS") return cmd.id = CommandId::status, parse_status(c);
@@ -710,7 +804,8 @@ CommandBody parse_body(Cursor& c, Command& cmd) {
     if (name == "GETACL") return cmd.id = CommandId::getacl, GetAclCmd{one_mailbox(c)};
     if (name == "MYRIGHTS") return cmd.id = CommandId::myrights, MyRightsCmd{one_mailbox(c)};
     if (name == "GETQUOTA") return cmd.id = CommandId::getquota, GetQuotaCmd{one_mailbox(c)};
-    if (name == "GETQUOTAROOT") return cmd.id = CommandId::getquotaroot, GetQuotaRootCmd{one_mailbox(c)};
+    if (name == "GETQUOTAROOT")
+        return cmd.id = CommandId::getquotaroot, GetQuotaRootCmd{one_mailbox(c)};
     if (name == "SETQUOTA") {
         cmd.id = CommandId::setquota;
         SetQuotaCmd s;
@@ -747,7 +842,8 @@ CommandBody parse_body(Cursor& c, Command& cmd) {
 
 }  // namespace
 
-ParseResult parse_command(std::string_view text, std::vector<std::string>& literals, int max_depth) {
+ParseResult parse_command(std::string_view text, std::vector<std::string>& literals,
+                          int max_depth) {
     ParseResult r;
     Cursor c(text, &literals, max_depth, false);
     try {
@@ -768,7 +864,8 @@ ParseResult parse_command(std::string_view text, std::vector<std::string>& liter
     return r;
 }
 
-LiteralProbe probe_literal(std::string_view text, const std::vector<std::string>& literals, int max_depth) {
+LiteralProbe probe_literal(std::string_view text, const std::vector<std::string>& literals,
+                           int max_depth) {
     LiteralProbe p;
     // The probe never moves out of `literals` (Cursor::take_literal).
     auto& lits = const_cast<std::vector<std::string>&>(literals);

@@ -16,12 +16,16 @@ Announcement find_literal_announcement(std::string_view line) {
     for (std::size_t i = 0; i < line.size(); ++i) {
         char c = line[i];
         if (in_quote) {
-            if (c == '\\' && i + 1 < line.size()) ++i;
-            else if (c == '"') in_quote = false;
+            if (c == '\\' && i + 1 < line.size())
+                ++i;
+            else if (c == '"')
+                in_quote = false;
             continue;
         }
-        if (c == '"') in_quote = true;
-        else if (c == '{') brace = i;
+        if (c == '"')
+            in_quote = true;
+        else if (c == '{')
+            brace = i;
     }
     if (in_quote || brace == std::string_view::npos || line.empty() || line.back() != '}') return a;
     std::string_view inner = line.substr(brace + 1, line.size() - brace - 2);
@@ -34,8 +38,10 @@ Announcement find_literal_announcement(std::string_view line) {
     for (char c : inner) {
         if (c < '0' || c > '9') return a;
         uint64_t d = static_cast<uint64_t>(c - '0');
-        if (v > (std::numeric_limits<uint64_t>::max() - d) / 10) a.overflow = true;
-        else v = v * 10 + d;
+        if (v > (std::numeric_limits<uint64_t>::max() - d) / 10)
+            a.overflow = true;
+        else
+            v = v * 10 + d;
     }
     a.found = true;
     a.size = a.overflow ? std::numeric_limits<uint64_t>::max() : v;
@@ -100,8 +106,9 @@ CommandReader::State CommandReader::on_line(std::string_view line) {
     // literals); the probe gives the exact answer for synchronising ones.
     if (is_append_) {
         std::string_view before = line.substr(0, a.start);
-        bool mailbox_literal = !seen_message_ && literals_.empty() && text_.size() == line.size() + 2 &&
-                               before.size() >= 7 && text::iequals(before.substr(before.size() - 7), "APPEND ");
+        bool mailbox_literal = !seen_message_ && literals_.empty() &&
+                               text_.size() == line.size() + 2 && before.size() >= 7 &&
+                               text::iequals(before.substr(before.size() - 7), "APPEND ");
         literal_.message = !mailbox_literal;
     }
     if (literal_.message) {
@@ -126,7 +133,8 @@ CommandReader::State CommandReader::on_literal(std::string data) {
     return State::need_line;
 }
 
-CommandReader::State CommandReader::on_literal_discarded(std::string code, std::string error, bool answer_no) {
+CommandReader::State CommandReader::on_literal_discarded(std::string code, std::string error,
+                                                         bool answer_no) {
     fail(std::move(code), std::move(error), answer_no);
     if (literal_.message) seen_message_ = true;
     return State::need_line;

@@ -35,13 +35,13 @@ struct ReaderLimits {
 };
 
 class CommandReader {
-public:
+  public:
     struct Literal {
-        uint64_t size = 0;      // UINT64_MAX when the announced number overflowed
-        bool sync = true;       // "{n}": the client waits for "+"
-        bool binary = false;    // literal8 "~{n}"
-        bool message = false;   // APPEND message data
-        bool too_big = false;   // over the limit that applies to it
+        uint64_t size = 0;     // UINT64_MAX when the announced number overflowed
+        bool sync = true;      // "{n}": the client waits for "+"
+        bool binary = false;   // literal8 "~{n}"
+        bool message = false;  // APPEND message data
+        bool too_big = false;  // over the limit that applies to it
     };
     enum class State { need_line, need_literal, complete };
 
@@ -74,7 +74,7 @@ public:
     // Bytes held for the command being read (for memory accounting/tests).
     std::size_t held_bytes() const;
 
-private:
+  private:
     void fail(std::string code, std::string error, bool no);
 
     ReaderLimits limits_;

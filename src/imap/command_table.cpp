@@ -7,7 +7,8 @@ namespace {
 
 constexpr std::size_t kCount = static_cast<std::size_t>(CommandId::count_);
 
-constexpr CommandSpec spec(CommandId id, uint8_t states, bool block_expunge = false, bool updates = true) {
+constexpr CommandSpec spec(CommandId id, uint8_t states, bool block_expunge = false,
+                           bool updates = true) {
     return CommandSpec{id, states, block_expunge, updates};
 }
 

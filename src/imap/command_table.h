@@ -32,6 +32,8 @@ struct CommandSpec {
 const CommandSpec& command_spec(CommandId id);
 
 // EXPUNGE/VANISHED allowed at the end of this command?
-inline bool expunge_allowed(const CommandSpec& spec, bool uid) { return !spec.seq_numbers_block_expunge || uid; }
+inline bool expunge_allowed(const CommandSpec& spec, bool uid) {
+    return !spec.seq_numbers_block_expunge || uid;
+}
 
 }  // namespace postamt::imap

@@ -53,7 +53,8 @@ asio::awaitable<Reply> exec_check(SessionPtr s, CommandPtr c);
 asio::awaitable<Reply> exec_append(SessionPtr s, CommandPtr c);
 // Before answering "+" to APPEND's synchronising message literal: is the
 // target there, the size allowed, the quota free? A Reply means refuse.
-asio::awaitable<std::optional<Reply>> append_precheck(SessionPtr s, LiteralProbe probe, uint64_t size);
+asio::awaitable<std::optional<Reply>> append_precheck(SessionPtr s, LiteralProbe probe,
+                                                      uint64_t size);
 // cmd_expunge.cpp
 asio::awaitable<Reply> exec_expunge(SessionPtr s, CommandPtr c);
 // cmd_fetch.cpp

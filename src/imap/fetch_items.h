@@ -20,7 +20,8 @@ bool sets_seen(const FetchItem& it);
 
 // " FLAGS (\Seen)" style item with its leading space omitted: "FLAGS (\Seen)".
 // `message_id` 0 (unknown, e.g. an expunged message) omits EMAILID's value as NIL.
-void append_row_item(std::string& out, const FetchItem& it, const store::MessageRow& row, bool recent);
+void append_row_item(std::string& out, const FetchItem& it, const store::MessageRow& row,
+                     bool recent);
 
 // "1.2.HEADER.FIELDS (From To)" for a section (field names as sent).
 std::string section_spec(const Section& s);

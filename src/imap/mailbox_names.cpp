@@ -19,7 +19,8 @@ constexpr char kSep = store::kHierarchySep;
 std::string canonical_inbox(std::string name) {
     if (name.size() >= 5 && text::iequals(std::string_view(name).substr(0, 5), "INBOX") &&
         (name.size() == 5 || name[5] == kSep)) {
-        for (std::size_t i = 0; i < 5; ++i) name[i] = static_cast<char>(text::to_lower(name[i]) - 32);
+        for (std::size_t i = 0; i < 5; ++i)
+            name[i] = static_cast<char>(text::to_lower(name[i]) - 32);
     }
     return name;
 }
@@ -28,10 +29,12 @@ std::string canonical_inbox(std::string name) {
 
 Result<std::string> mailbox_from_wire(std::string_view wire, bool utf8) {
     for (unsigned char c : wire)
-        if (c < 0x20 || c == 0x7f) return make_error(Errc::invalid, "control characters in mailbox name");
+        if (c < 0x20 || c == 0x7f)
+            return make_error(Errc::invalid, "control characters in mailbox name");
     std::string name;
     if (utf8) {
-        if (!is_valid_utf8(wire)) return make_error(Errc::invalid, "mailbox name is not valid UTF-8");
+        if (!is_valid_utf8(wire))
+            return make_error(Errc::invalid, "mailbox name is not valid UTF-8");
         name = std::string(wire);
     } else {
         auto d = mutf7_to_utf8(wire);
@@ -40,13 +43,17 @@ Result<std::string> mailbox_from_wire(std::string_view wire, bool utf8) {
     }
     if (name.empty()) return make_error(Errc::invalid, "empty mailbox name");
     for (unsigned char c : name) {
-        if (c < 0x20 || c == 0x7f) return make_error(Errc::invalid, "control characters in mailbox name");
-        if (c == '%' || c == '*') return make_error(Errc::invalid, "wildcards (% and *) are not allowed in mailbox names");
+        if (c < 0x20 || c == 0x7f)
+            return make_error(Errc::invalid, "control characters in mailbox name");
+        if (c == '%' || c == '*')
+            return make_error(Errc::invalid,
+                              "wildcards (% and *) are not allowed in mailbox names");
     }
     if (name.front() == kSep || name.back() == kSep || name.find("//") != std::string::npos)
         return make_error(Errc::invalid, "empty hierarchy level in mailbox name");
     for (auto level : text::split(name, kSep))
-        if (level == "." || level == "..") return make_error(Errc::invalid, "\".\" and \"..\" are not mailbox names");
+        if (level == "." || level == "..")
+            return make_error(Errc::invalid, "\".\" and \"..\" are not mailbox names");
     auto n = store::normalize_mailbox_name(name);
     if (!n) return make_error(Errc::invalid, "mailbox name too long or too deep");
     return *n;
@@ -66,7 +73,8 @@ std::string wire_mailbox(std::string_view name, bool utf8) {
     return out;
 }
 
-std::optional<std::string> list_pattern(std::string_view reference, std::string_view pattern, bool utf8) {
+std::optional<std::string> list_pattern(std::string_view reference, std::string_view pattern,
+                                        bool utf8) {
     std::string joined;
     // RFC 9051 6.3.9: the reference is prepended; a pattern starting with the
     // separator is taken from the root.
@@ -90,7 +98,7 @@ namespace {
 // The pattern as an NFA over its positions: state i means "p[0..i) matched
 // so far". Wildcards match the empty string, so they pass on to i+1.
 class PatternRun {
-public:
+  public:
     explicit PatternRun(std::string_view p) : p_(p), on_(p.size() + 1, 0), next_(p.size() + 1, 0) {
         on_[0] = 1;
         close(on_);
@@ -99,8 +107,10 @@ public:
         std::fill(next_.begin(), next_.end(), 0);
         for (std::size_t i = 0; i < p_.size(); ++i) {
             if (!on_[i]) continue;
-            if (p_[i] == '*' || (p_[i] == '%' && c != kSep)) next_[i] = 1;
-            else if (p_[i] == c) next_[i + 1] = 1;
+            if (p_[i] == '*' || (p_[i] == '%' && c != kSep))
+                next_[i] = 1;
+            else if (p_[i] == c)
+                next_[i + 1] = 1;
         }
         close(next_);
         on_.swap(next_);
@@ -113,7 +123,7 @@ public:
         return false;
     }
 
-private:
+  private:
     void close(std::vector<char>& s) {
         for (std::size_t i = 0; i < p_.size(); ++i)
             if (s[i] && (p_[i] == '*' || p_[i] == '%')) s[i + 1] = 1;

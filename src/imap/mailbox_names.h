@@ -25,7 +25,8 @@ std::string wire_mailbox(std::string_view name, bool utf8);
 // a UTF-8 pattern over store names ("%" and "*" wildcards; a leading INBOX
 // level upper-cased so it matches case-insensitively). nullopt when the
 // pattern is not valid modified UTF-7 / UTF-8 (nothing can match it).
-std::optional<std::string> list_pattern(std::string_view reference, std::string_view pattern, bool utf8);
+std::optional<std::string> list_pattern(std::string_view reference, std::string_view pattern,
+                                        bool utf8);
 
 // "*" matches any characters, "%" any except the hierarchy separator.
 bool pattern_matches(std::string_view pattern, std::string_view name);

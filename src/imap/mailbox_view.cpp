@@ -25,8 +25,10 @@ bool uid_less(const store::MessageRow& r, store::Uid u) { return r.uid < u; }
 // Inserts or replaces by UID in a UID-sorted row list.
 void upsert(std::vector<store::MessageRow>& rows, const store::MessageRow& row) {
     auto it = std::lower_bound(rows.begin(), rows.end(), row.uid, uid_less);
-    if (it != rows.end() && it->uid == row.uid) *it = row;
-    else rows.insert(it, row);
+    if (it != rows.end() && it->uid == row.uid)
+        *it = row;
+    else
+        rows.insert(it, row);
 }
 
 void erase_uid(std::vector<store::MessageRow>& rows, store::Uid uid) {
@@ -36,8 +38,8 @@ void erase_uid(std::vector<store::MessageRow>& rows, store::Uid uid) {
 
 }  // namespace
 
-std::string format_flags_fetch(uint32_t seq, const store::MessageRow& row, bool recent, bool with_uid,
-                               bool with_modseq) {
+std::string format_flags_fetch(uint32_t seq, const store::MessageRow& row, bool recent,
+                               bool with_uid, bool with_modseq) {
     std::string out = "* " + std::to_string(seq) + " FETCH (FLAGS ";
     append_flag_list(out, row.flags.system, row.flags.keywords, recent);
     if (with_uid) out += " UID " + std::to_string(row.uid);
@@ -67,8 +69,8 @@ void MailboxView::open(const store::Mailbox& mb, const std::vector<store::Messag
 }
 
 uint32_t MailboxView::recent_count() const {
-    return static_cast<uint32_t>(
-        std::count_if(entries_.begin(), entries_.end(), [](const Entry& e) { return e.flags & kRecent; }));
+    return static_cast<uint32_t>(std::count_if(entries_.begin(), entries_.end(),
+                                               [](const Entry& e) { return e.flags & kRecent; }));
 }
 
 std::optional<uint32_t> MailboxView::seq_of(store::Uid uid) const {
@@ -115,7 +117,9 @@ void MailboxView::add_keywords(const std::vector<std::string>& kws) {
     }
 }
 
-void MailboxView::note_keywords(const std::vector<std::string>& keywords) { add_keywords(keywords); }
+void MailboxView::note_keywords(const std::vector<std::string>& keywords) {
+    add_keywords(keywords);
+}
 
 void MailboxView::apply(const store::MailboxChanges& ch) {
     for (const auto& row : ch.changed) {
@@ -144,7 +148,8 @@ void MailboxView::apply(const store::MailboxChanges& ch) {
 }
 
 bool MailboxView::has_pending() const {
-    return !pending_expunged_.empty() || !pending_new_.empty() || !pending_flags_.empty() || keywords_changed_;
+    return !pending_expunged_.empty() || !pending_new_.empty() || !pending_flags_.empty() ||
+           keywords_changed_;
 }
 
 void MailboxView::note_rows(const std::vector<store::MessageRow>& rows) {
@@ -155,7 +160,8 @@ void MailboxView::note_rows(const std::vector<store::MessageRow>& rows) {
                 e->flags = row.flags.system | (e->flags & kRecent);
                 e->modseq = row.modseq;
             }
-            auto it = std::lower_bound(pending_flags_.begin(), pending_flags_.end(), row.uid, uid_less);
+            auto it =
+                std::lower_bound(pending_flags_.begin(), pending_flags_.end(), row.uid, uid_less);
             if (it != pending_flags_.end() && it->uid == row.uid && it->modseq <= row.modseq)
                 pending_flags_.erase(it);
         }
@@ -173,7 +179,8 @@ void MailboxView::note_expunged(const std::vector<store::Uid>& uids) {
     }
 }
 
-std::string MailboxView::take_updates(bool allow_expunge, const Wording& w, const RecentClaim& claim) {
+std::string MailboxView::take_updates(bool allow_expunge, const Wording& w,
+                                      const RecentClaim& claim) {
     std::string out;
     if (allow_expunge && !pending_expunged_.empty()) {
         if (w.qresync) {
@@ -185,7 +192,8 @@ std::string MailboxView::take_updates(bool allow_expunge, const Wording& w, cons
         }
         std::size_t keep = 0;
         for (std::size_t i = 0; i < entries_.size(); ++i)
-            if (!std::binary_search(pending_expunged_.begin(), pending_expunged_.end(), entries_[i].uid))
+            if (!std::binary_search(pending_expunged_.begin(), pending_expunged_.end(),
+                                    entries_[i].uid))
                 entries_[keep++] = entries_[i];
         entries_.resize(keep);
         pending_expunged_.clear();
@@ -210,7 +218,8 @@ std::string MailboxView::take_updates(bool allow_expunge, const Wording& w, cons
     for (const auto& r : pending_flags_) {
         auto s = seq_of(r.uid);
         if (!s) continue;
-        out += format_flags_fetch(*s, r, w.recent && (entries_[*s - 1].flags & kRecent), true, w.condstore);
+        out += format_flags_fetch(*s, r, w.recent && (entries_[*s - 1].flags & kRecent), true,
+                                  w.condstore);
     }
     pending_flags_.clear();
     return out;

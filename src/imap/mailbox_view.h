@@ -21,8 +21,9 @@
 namespace postamt::imap {
 
 class MailboxView {
-public:
-    static constexpr uint32_t kRecent = 1u << 31;  // in Entry::flags, with the store's system flag bits
+  public:
+    static constexpr uint32_t kRecent =
+        1u << 31;  // in Entry::flags, with the store's system flag bits
 
     // 40 bytes per message (100,000 messages: 4 MB per selecting session).
     struct Entry {
@@ -47,7 +48,8 @@ public:
     // SELECT/EXAMINE: the mailbox as read first, then its rows in UID order
     // (read after it, so nothing between is lost); rows above
     // `recent_after` are \Recent.
-    void open(const store::Mailbox& mb, const std::vector<store::MessageRow>& rows, store::Uid recent_after);
+    void open(const store::Mailbox& mb, const std::vector<store::MessageRow>& rows,
+              store::Uid recent_after);
 
     store::MailboxId mailbox() const { return mailbox_; }
     uint32_t uid_validity() const { return uid_validity_; }
@@ -90,7 +92,7 @@ public:
     // reflects them once returned.
     std::string take_updates(bool allow_expunge, const Wording& w, const RecentClaim& claim);
 
-private:
+  private:
     void add_keywords(const std::vector<std::string>& kws);
     Entry* find(store::Uid uid);
 
@@ -98,17 +100,17 @@ private:
     uint32_t uid_validity_ = 0;
     store::Uid uid_next_ = 1;
     store::ModSeq known_modseq_ = 0;
-    std::vector<Entry> entries_;                      // UID order == sequence order
-    std::vector<store::Uid> pending_expunged_;        // sorted; UIDs still in entries_
-    std::vector<store::MessageRow> pending_new_;      // sorted by UID; not in entries_ yet
-    std::vector<store::MessageRow> pending_flags_;    // sorted by UID; in entries_
+    std::vector<Entry> entries_;                    // UID order == sequence order
+    std::vector<store::Uid> pending_expunged_;      // sorted; UIDs still in entries_
+    std::vector<store::MessageRow> pending_new_;    // sorted by UID; not in entries_ yet
+    std::vector<store::MessageRow> pending_flags_;  // sorted by UID; in entries_
     std::vector<std::string> keywords_;
     bool keywords_changed_ = false;
 };
 
 // "* 12 FETCH (FLAGS (\Seen) UID 42 MODSEQ (7))\r\n" for an unsolicited or
 // STORE-caused flag update.
-std::string format_flags_fetch(uint32_t seq, const store::MessageRow& row, bool recent, bool with_uid,
-                               bool with_modseq);
+std::string format_flags_fetch(uint32_t seq, const store::MessageRow& row, bool recent,
+                               bool with_uid, bool with_modseq);
 
 }  // namespace postamt::imap

@@ -12,7 +12,8 @@ namespace postamt::imap {
 // Sequence numbers (ascending) of the shown messages the set names;
 // nullopt when a sequence number is out of range (answer BAD). UIDs that
 // are not shown are skipped (RFC 9051 6.4.8).
-std::optional<std::vector<uint32_t>> target_seqs(const Session& s, const SequenceSet& set, bool uid);
+std::optional<std::vector<uint32_t>> target_seqs(const Session& s, const SequenceSet& set,
+                                                 bool uid);
 
 // Their UIDs as ranges (consecutive sequence numbers cover exactly the
 // UIDs between their ends).

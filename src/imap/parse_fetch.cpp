@@ -43,7 +43,8 @@ std::vector<std::string> header_list(Cursor& c) {
         std::string f = c.astring();
         if (f.empty()) c.fail("empty header field name");
         for (char ch : f)
-            if (static_cast<unsigned char>(ch) <= 32 || static_cast<unsigned char>(ch) >= 127 || ch == ':')
+            if (static_cast<unsigned char>(ch) <= 32 || static_cast<unsigned char>(ch) >= 127 ||
+                ch == ':')
                 c.fail("invalid header field name");
         fields.push_back(std::move(f));
         if (c.accept(')')) return fields;
@@ -107,19 +108,32 @@ std::optional<Partial> partial(Cursor& c) {
 FetchItem parse_fetch_att(Cursor& c) {
     FetchItem it;
     std::string n = upper_name(c);
-    if (n == "ENVELOPE") it.attr = FetchAttr::envelope;
-    else if (n == "FLAGS") it.attr = FetchAttr::flags;
-    else if (n == "INTERNALDATE") it.attr = FetchAttr::internaldate;
-    else if (n == "RFC822") it.attr = FetchAttr::rfc822;
-    else if (n == "RFC822.HEADER") it.attr = FetchAttr::rfc822_header;
-    else if (n == "RFC822.SIZE") it.attr = FetchAttr::rfc822_size;
-    else if (n == "RFC822.TEXT") it.attr = FetchAttr::rfc822_text;
-    else if (n == "BODYSTRUCTURE") it.attr = FetchAttr::bodystructure;
-    else if (n == "UID") it.attr = FetchAttr::uid;
-    else if (n == "MODSEQ") it.attr = FetchAttr::modseq;
-    else if (n == "EMAILID") it.attr = FetchAttr::emailid;
-    else if (n == "THREADID") it.attr = FetchAttr::threadid;
-    else if (n == "SAVEDATE") it.attr = FetchAttr::savedate;
+    if (n == "ENVELOPE")
+        it.attr = FetchAttr::envelope;
+    else if (n == "FLAGS")
+        it.attr = FetchAttr::flags;
+    else if (n == "INTERNALDATE")
+        it.attr = FetchAttr::internaldate;
+    else if (n == "RFC822")
+        it.attr = FetchAttr::rfc822;
+    else if (n == "RFC822.HEADER")
+        it.attr = FetchAttr::rfc822_header;
+    else if (n == "RFC822.SIZE")
+        it.attr = FetchAttr::rfc822_size;
+    else if (n == "RFC822.TEXT")
+        it.attr = FetchAttr::rfc822_text;
+    else if (n == "BODYSTRUCTURE")
+        it.attr = FetchAttr::bodystructure;
+    else if (n == "UID")
+        it.attr = FetchAttr::uid;
+    else if (n == "MODSEQ")
+        it.attr = FetchAttr::modseq;
+    else if (n == "EMAILID")
+        it.attr = FetchAttr::emailid;
+    else if (n == "THREADID")
+        it.attr = FetchAttr::threadid;
+    else if (n == "SAVEDATE")
+        it.attr = FetchAttr::savedate;
     else if (n == "PREVIEW") {
         it.attr = FetchAttr::preview;
         // RFC 8970 3.1: "PREVIEW (LAZY)"; LAZY only allows us to omit work.
@@ -171,9 +185,11 @@ std::vector<FetchItem> parse_fetch_atts(Cursor& c, bool allow_macro) {
             i.attr = a;
             return i;
         };
-        bool all = c.accept_word("ALL"), fast = !all && c.accept_word("FAST"), full = !all && !fast && c.accept_word("FULL");
+        bool all = c.accept_word("ALL"), fast = !all && c.accept_word("FAST"),
+             full = !all && !fast && c.accept_word("FULL");
         if (all || fast || full) {
-            items = {simple(FetchAttr::flags), simple(FetchAttr::internaldate), simple(FetchAttr::rfc822_size)};
+            items = {simple(FetchAttr::flags), simple(FetchAttr::internaldate),
+                     simple(FetchAttr::rfc822_size)};
             if (all || full) items.push_back(simple(FetchAttr::envelope));
             if (full) items.push_back(simple(FetchAttr::body));
             return items;

@@ -20,7 +20,8 @@ std::string objectid(Cursor& c) {
     std::string id = c.astring();
     if (id.empty() || id.size() > 255) c.fail("invalid object id");
     for (char ch : id)
-        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-') c.fail("invalid object id");
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-')
+            c.fail("invalid object id");
     return id;
 }
 
@@ -51,16 +52,26 @@ SearchKey search_key(Cursor& c) {
         K kind;
     };
     static constexpr Simple kSimple[] = {
-        {"ALL", K::all},         {"ANSWERED", K::answered},     {"DELETED", K::deleted},
-        {"DRAFT", K::draft},     {"FLAGGED", K::flagged},       {"SEEN", K::seen},
-        {"UNANSWERED", K::unanswered}, {"UNDELETED", K::undeleted}, {"UNDRAFT", K::undraft},
-        {"UNFLAGGED", K::unflagged}, {"UNSEEN", K::unseen},     {"NEW", K::new_},
-        {"OLD", K::old},         {"RECENT", K::recent},         {"SAVEDATESUPPORTED", K::savedatesupported},
+        {"ALL", K::all},
+        {"ANSWERED", K::answered},
+        {"DELETED", K::deleted},
+        {"DRAFT", K::draft},
+        {"FLAGGED", K::flagged},
+        {"SEEN", K::seen},
+        {"UNANSWERED", K::unanswered},
+        {"UNDELETED", K::undeleted},
+        {"UNDRAFT", K::undraft},
+        {"UNFLAGGED", K::unflagged},
+        {"UNSEEN", K::unseen},
+        {"NEW", K::new_},
+        {"OLD", K::old},
+        {"RECENT", K::recent},
+        {"SAVEDATESUPPORTED", K::savedatesupported},
     };
     for (const auto& s : kSimple)
         if (w == s.name) return make(s.kind);
     static constexpr Simple kString[] = {
-        {"BCC", K::bcc}, {"BODY", K::body}, {"CC", K::cc}, {"FROM", K::from},
+        {"BCC", K::bcc},         {"BODY", K::body}, {"CC", K::cc}, {"FROM", K::from},
         {"SUBJECT", K::subject}, {"TEXT", K::text}, {"TO", K::to},
     };
     for (const auto& s : kString)
@@ -71,8 +82,8 @@ SearchKey search_key(Cursor& c) {
             return k;
         }
     static constexpr Simple kDate[] = {
-        {"BEFORE", K::before}, {"ON", K::on}, {"SINCE", K::since},
-        {"SENTBEFORE", K::sentbefore}, {"SENTON", K::senton}, {"SENTSINCE", K::sentsince},
+        {"BEFORE", K::before},           {"ON", K::on},           {"SINCE", K::since},
+        {"SENTBEFORE", K::sentbefore},   {"SENTON", K::senton},   {"SENTSINCE", K::sentsince},
         {"SAVEDBEFORE", K::savedbefore}, {"SAVEDON", K::savedon}, {"SAVEDSINCE", K::savedsince},
     };
     for (const auto& s : kDate)
@@ -134,7 +145,8 @@ SearchKey search_key(Cursor& c) {
             if (!text::istarts_with(entry, "/flags/")) c.fail("invalid MODSEQ entry name");
             c.sp();
             std::string type = c.upper_atom();
-            if (type != "PRIV" && type != "SHARED" && type != "ALL") c.fail("invalid MODSEQ entry type");
+            if (type != "PRIV" && type != "SHARED" && type != "ALL")
+                c.fail("invalid MODSEQ entry type");
             c.sp();
         }
         k.number = c.number64();
@@ -182,12 +194,18 @@ std::optional<SearchReturn> parse_search_return(Cursor& c, bool sort) {
     }
     for (;;) {
         std::string o = c.upper_atom();
-        if (o == "MIN") r.min = true;
-        else if (o == "MAX") r.max = true;
-        else if (o == "ALL") r.all = true;
-        else if (o == "COUNT") r.count = true;
-        else if (o == "SAVE" && !sort) r.save = true;
-        else c.fail("unknown search return option " + o);
+        if (o == "MIN")
+            r.min = true;
+        else if (o == "MAX")
+            r.max = true;
+        else if (o == "ALL")
+            r.all = true;
+        else if (o == "COUNT")
+            r.count = true;
+        else if (o == "SAVE" && !sort)
+            r.save = true;
+        else
+            c.fail("unknown search return option " + o);
         if (c.accept(')')) return r;
         c.sp();
     }

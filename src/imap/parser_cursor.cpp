@@ -91,9 +91,7 @@ std::string Cursor::quoted() {
     }
 }
 
-bool Cursor::at_literal() const {
-    return peek() == '{' || (peek() == '~' && peek_at(1) == '{');
-}
+bool Cursor::at_literal() const { return peek() == '{' || (peek() == '~' && peek_at(1) == '{'); }
 
 std::string Cursor::take_literal(std::size_t size, bool message) {
     if (!lits_ || lit_index_ >= lits_->size()) {
@@ -290,9 +288,12 @@ DateTime Cursor::date_time() {
     int sec = two("invalid time");
     sp();
     int sign = 0;
-    if (accept('+')) sign = 1;
-    else if (accept('-')) sign = -1;
-    else fail("invalid zone");
+    if (accept('+'))
+        sign = 1;
+    else if (accept('-'))
+        sign = -1;
+    else
+        fail("invalid zone");
     int zh = two("invalid zone");
     int zm = two("invalid zone");
     expect('"', "unterminated date-time");
@@ -301,8 +302,10 @@ DateTime Cursor::date_time() {
         fail("invalid date-time");
     DateTime dt;
     dt.zone_minutes = sign * (zh * 60 + zm);
-    dt.unix_seconds = mime::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-                      h * 3600 + mi * 60 + sec - static_cast<int64_t>(dt.zone_minutes) * 60;
+    dt.unix_seconds =
+        mime::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
+            86400 +
+        h * 3600 + mi * 60 + sec - static_cast<int64_t>(dt.zone_minutes) * 60;
     return dt;
 }
 
@@ -311,17 +314,28 @@ std::vector<StatusItem> Cursor::status_items() {
     std::vector<StatusItem> items;
     for (;;) {
         std::string a = upper_atom();
-        if (a == "MESSAGES") items.push_back(StatusItem::messages);
-        else if (a == "RECENT") items.push_back(StatusItem::recent);
-        else if (a == "UIDNEXT") items.push_back(StatusItem::uidnext);
-        else if (a == "UIDVALIDITY") items.push_back(StatusItem::uidvalidity);
-        else if (a == "UNSEEN") items.push_back(StatusItem::unseen);
-        else if (a == "DELETED") items.push_back(StatusItem::deleted);
-        else if (a == "SIZE") items.push_back(StatusItem::size);
-        else if (a == "HIGHESTMODSEQ") items.push_back(StatusItem::highestmodseq);
-        else if (a == "APPENDLIMIT") items.push_back(StatusItem::appendlimit);
-        else if (a == "MAILBOXID") items.push_back(StatusItem::mailboxid);
-        else fail("unknown status item " + a);
+        if (a == "MESSAGES")
+            items.push_back(StatusItem::messages);
+        else if (a == "RECENT")
+            items.push_back(StatusItem::recent);
+        else if (a == "UIDNEXT")
+            items.push_back(StatusItem::uidnext);
+        else if (a == "UIDVALIDITY")
+            items.push_back(StatusItem::uidvalidity);
+        else if (a == "UNSEEN")
+            items.push_back(StatusItem::unseen);
+        else if (a == "DELETED")
+            items.push_back(StatusItem::deleted);
+        else if (a == "SIZE")
+            items.push_back(StatusItem::size);
+        else if (a == "HIGHESTMODSEQ")
+            items.push_back(StatusItem::highestmodseq);
+        else if (a == "APPENDLIMIT")
+            items.push_back(StatusItem::appendlimit);
+        else if (a == "MAILBOXID")
+            items.push_back(StatusItem::mailboxid);
+        else
+            fail("unknown status item " + a);
         if (accept(')')) return items;
         sp();
     }

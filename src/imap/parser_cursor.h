@@ -29,7 +29,7 @@ struct LiteralPending {
 };
 
 class Cursor {
-public:
+  public:
     Cursor(std::string_view text, std::vector<std::string>* literals, int max_depth, bool probe)
         : s_(text), lits_(literals), max_depth_(max_depth), probe_(probe) {}
 
@@ -64,33 +64,33 @@ public:
     };
 
     // ---- tokens ------------------------------------------------------------
-    std::string atom();                  // 1*ATOM-CHAR
-    std::string upper_atom();            // atom, upper-cased
-    std::string astring();               // 1*ASTRING-CHAR / string
-    std::string string();                // quoted / literal
+    std::string atom();                    // 1*ATOM-CHAR
+    std::string upper_atom();              // atom, upper-cased
+    std::string astring();                 // 1*ASTRING-CHAR / string
+    std::string string();                  // quoted / literal
     std::optional<std::string> nstring();  // string / NIL
     std::string quoted();
-    bool at_literal() const;             // "{" or "~{"
+    bool at_literal() const;  // "{" or "~{"
     // `message`: APPEND's message data, moved out of the reader's storage.
     std::string literal(bool* binary = nullptr, bool allow_binary = false, bool message = false);
     bool literal_available() const { return lits_ && lit_index_ < lits_->size(); }
     std::string mailbox() { return astring(); }
-    std::string list_mailbox();          // 1*list-char / string
+    std::string list_mailbox();  // 1*list-char / string
     std::string tag();
 
-    uint32_t number();     // 32-bit
+    uint32_t number();  // 32-bit
     uint32_t nz_number();
-    uint64_t number64();   // 63-bit (RFC 9051 number64)
+    uint64_t number64();  // 63-bit (RFC 9051 number64)
     uint64_t nz_number64();
 
     SequenceSet sequence_set();
     std::string flag();
-    std::vector<std::string> flag_list();  // "(" [flag *(SP flag)] ")"
-    Date date();                           // search date (quoted or not)
-    DateTime date_time();                  // quoted date-time of APPEND
+    std::vector<std::string> flag_list();    // "(" [flag *(SP flag)] ")"
+    Date date();                             // search date (quoted or not)
+    DateTime date_time();                    // quoted date-time of APPEND
     std::vector<StatusItem> status_items();  // "(" att *(SP att) ")"
 
-private:
+  private:
     std::string_view s_;
     std::size_t pos_ = 0;
     std::vector<std::string>* lits_;
@@ -100,7 +100,7 @@ private:
     bool probe_;
     friend struct Depth;
 
-public:
+  public:
     std::size_t literal_index() const { return lit_index_; }
     std::string take_literal(std::size_t size, bool message);
 };

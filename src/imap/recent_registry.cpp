@@ -12,7 +12,8 @@ RecentRegistry& RecentRegistry::instance() {
 
 RecentRegistry::RecentRegistry() : started_(static_cast<int64_t>(std::time(nullptr))) {}
 
-store::Uid RecentRegistry::boundary(store::MailboxId mailbox, store::Uid highest, bool claim, store::Uid initial) {
+store::Uid RecentRegistry::boundary(store::MailboxId mailbox, store::Uid highest, bool claim,
+                                    store::Uid initial) {
     std::lock_guard lk(mu_);
     auto [it, inserted] = seen_.try_emplace(mailbox, initial);
     store::Uid before = it->second;

@@ -18,7 +18,7 @@
 namespace postamt::imap {
 
 class RecentRegistry {
-public:
+  public:
     static RecentRegistry& instance();
 
     // Messages of `mailbox` with a UID above the returned value are \Recent
@@ -26,13 +26,14 @@ public:
     // the caller the session that saw them: the boundary moves up to
     // `highest`. `initial` is the boundary to assume when this process has
     // no entry for the mailbox yet.
-    store::Uid boundary(store::MailboxId mailbox, store::Uid highest, bool claim, store::Uid initial);
+    store::Uid boundary(store::MailboxId mailbox, store::Uid highest, bool claim,
+                        store::Uid initial);
     // The boundary if this process has one for the mailbox (STATUS RECENT).
     std::optional<store::Uid> peek(store::MailboxId mailbox);
     // Unix time this process started (for the initial boundary).
     int64_t started() const { return started_; }
 
-private:
+  private:
     RecentRegistry();
     std::mutex mu_;
     std::unordered_map<store::MailboxId, store::Uid> seen_;

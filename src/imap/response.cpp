@@ -28,17 +28,25 @@ Reply store_error_reply(const Error& e, std::string_view what) {
         text += e.message;
     }
     switch (e.code) {
-        case Errc::not_found: return Reply::no(text, "NONEXISTENT");
-        case Errc::already_exists: return Reply::no(text, "ALREADYEXISTS");
-        case Errc::over_quota: return Reply::no(text, "OVERQUOTA");
-        case Errc::permission: return Reply::no(text, "NOPERM");
-        case Errc::too_big: return Reply::no(text, "TOOBIG");
-        case Errc::unavailable: return Reply::no(std::string(what) + ": temporarily unavailable, try again",
-                                                 "UNAVAILABLE");
+        case Errc::not_found:
+            return Reply::no(text, "NONEXISTENT");
+        case Errc::already_exists:
+            return Reply::no(text, "ALREADYEXISTS");
+        case Errc::over_quota:
+            return Reply::no(text, "OVERQUOTA");
+        case Errc::permission:
+            return Reply::no(text, "NOPERM");
+        case Errc::too_big:
+            return Reply::no(text, "TOOBIG");
+        case Errc::unavailable:
+            return Reply::no(std::string(what) + ": temporarily unavailable, try again",
+                             "UNAVAILABLE");
         case Errc::invalid:
-        case Errc::conflict: return Reply::no(text, "CANNOT");
+        case Errc::conflict:
+            return Reply::no(text, "CANNOT");
         case Errc::ok:
-        case Errc::internal: break;
+        case Errc::internal:
+            break;
     }
     return Reply::no(std::string(what) + ": internal error", "SERVERBUG");
 }
@@ -50,13 +58,15 @@ struct SystemFlagName {
     const char* name;
 };
 constexpr SystemFlagName kSystemFlags[] = {
-    {store::kAnswered, "\\Answered"}, {store::kFlagged, "\\Flagged"}, {store::kDeleted, "\\Deleted"},
-    {store::kSeen, "\\Seen"},         {store::kDraft, "\\Draft"},
+    {store::kAnswered, "\\Answered"}, {store::kFlagged, "\\Flagged"},
+    {store::kDeleted, "\\Deleted"},   {store::kSeen, "\\Seen"},
+    {store::kDraft, "\\Draft"},
 };
 
 }  // namespace
 
-void append_flag_list(std::string& out, uint32_t system, const std::vector<std::string>& keywords, bool recent) {
+void append_flag_list(std::string& out, uint32_t system, const std::vector<std::string>& keywords,
+                      bool recent) {
     out += '(';
     bool first = true;
     auto add = [&](std::string_view f) {

@@ -18,11 +18,15 @@ struct Reply {
     Kind kind = Kind::ok;
     std::string code;  // response code without brackets ("TRYCREATE", "APPENDUID 38505 3955")
     std::string text;
-    bool close = false;  // close the connection after sending it (LOGOUT, fatal errors)
+    bool close = false;         // close the connection after sending it (LOGOUT, fatal errors)
     bool already_sent = false;  // the executor wrote the tagged reply itself (STARTTLS)
 
-    static Reply ok(std::string text, std::string code = {}) { return {Kind::ok, std::move(code), std::move(text)}; }
-    static Reply no(std::string text, std::string code = {}) { return {Kind::no, std::move(code), std::move(text)}; }
+    static Reply ok(std::string text, std::string code = {}) {
+        return {Kind::ok, std::move(code), std::move(text)};
+    }
+    static Reply no(std::string text, std::string code = {}) {
+        return {Kind::no, std::move(code), std::move(text)};
+    }
     static Reply bad(std::string text, std::string code = {}) {
         return {Kind::bad, std::move(code), std::move(text)};
     }
@@ -39,7 +43,8 @@ std::string format_reply(std::string_view tag, const Reply& r);
 Reply store_error_reply(const Error& e, std::string_view what);
 
 // "(\Seen \Answered $Forwarded)" with \Recent when `recent`.
-void append_flag_list(std::string& out, uint32_t system, const std::vector<std::string>& keywords, bool recent);
+void append_flag_list(std::string& out, uint32_t system, const std::vector<std::string>& keywords,
+                      bool recent);
 // "\Answered \Flagged \Deleted \Seen \Draft" plus the keywords, for the
 // FLAGS and PERMANENTFLAGS responses of SELECT.
 std::string defined_flags(const std::vector<std::string>& keywords);

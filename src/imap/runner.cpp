@@ -21,7 +21,8 @@ ReaderLimits reader_limits(const LimitsConfig& l) {
     // A MULTIAPPEND may carry several messages; all of them are held until
     // the store commits them together.
     r.max_append_bytes = l.max_message_size * 4;
-    r.max_command_bytes = std::max<std::size_t>(1 << 20, static_cast<std::size_t>(l.max_literal_size) * 4);
+    r.max_command_bytes =
+        std::max<std::size_t>(1 << 20, static_cast<std::size_t>(l.max_literal_size) * 4);
     return r;
 }
 
@@ -29,7 +30,8 @@ ReaderLimits reader_limits(const LimitsConfig& l) {
 // anything but a line the session ends (after a BYE where one is due).
 asio::awaitable<std::optional<std::string>> read_command_line(SessionPtr s, bool mid_command) {
     std::size_t max = s->ctx->limits.max_line_length;
-    net::LineResult r = co_await s->conn->read_line(max, mid_command ? net::ReadMode::data : net::ReadMode::command);
+    net::LineResult r = co_await s->conn->read_line(
+        max, mid_command ? net::ReadMode::data : net::ReadMode::command);
     switch (r.end) {
         case net::LineEnd::crlf:
         case net::LineEnd::bare_lf:
@@ -74,29 +76,36 @@ asio::awaitable<std::optional<Reply>> decide_sync_literal(SessionPtr s, CommandR
 }
 
 std::string greeting(const SessionPtr& s) {
-    return "* OK [CAPABILITY " + capability_list(s->capability_state()) + "] Postamt IMAP ready\r\n";
+    return "* OK [CAPABILITY " + capability_list(s->capability_state()) +
+           "] Postamt IMAP ready\r\n";
 }
 
 bool state_allows(const Session& s, const CommandSpec& spec) {
     switch (s.state) {
-        case SessionState::not_authenticated: return spec.states & kNotAuthenticated;
-        case SessionState::authenticated: return spec.states & kAuthenticated;
-        case SessionState::selected: return spec.states & kSelected;
-        case SessionState::logout: return false;
+        case SessionState::not_authenticated:
+            return spec.states & kNotAuthenticated;
+        case SessionState::authenticated:
+            return spec.states & kAuthenticated;
+        case SessionState::selected:
+            return spec.states & kSelected;
+        case SessionState::logout:
+            return false;
     }
     return false;
 }
 
 const char* state_refusal(const Session& s, const CommandSpec& spec) {
     if (s.state == SessionState::not_authenticated) return "Log in first";
-    if ((spec.states & kSelected) && !(spec.states & kAuthenticated)) return "Select a mailbox first";
+    if ((spec.states & kSelected) && !(spec.states & kAuthenticated))
+        return "Select a mailbox first";
     if (spec.states == kNotAuthenticated) return "Already logged in";
     return "Command not valid in this state";
 }
 
 }  // namespace
 
-std::shared_ptr<const RunnerContext> make_runner_context(const Config& cfg, std::shared_ptr<store::Store> store,
+std::shared_ptr<const RunnerContext> make_runner_context(const Config& cfg,
+                                                         std::shared_ptr<store::Store> store,
                                                          std::shared_ptr<auth::Authenticator> auth,
                                                          bool tls_available) {
     auto c = std::make_shared<RunnerContext>();
@@ -124,7 +133,7 @@ enum class AfterLiteral { complete, need_literal, lost };
 // and the line that continues the command. Flat on purpose: g++ 12
 // mis-destroys block-scoped locals of long coroutines (see DESIGN.md).
 asio::awaitable<AfterLiteral> read_literal(SessionPtr s, std::shared_ptr<CommandReader> reader,
-                                          CommandReader::Literal lit, uint64_t discard_cap) {
+                                           CommandReader::Literal lit, uint64_t discard_cap) {
     auto buf = std::make_shared<std::string>();
     net::ReadEnd end = net::ReadEnd::ok;
     std::optional<std::string> more;
@@ -142,14 +151,16 @@ asio::awaitable<AfterLiteral> read_literal(SessionPtr s, std::shared_ptr<Command
         // co_await expression twice (GCC PR 99576), which a captured
         // shared_ptr does not survive.
         std::string* sink = buf.get();
-        end = co_await s->conn->read_chunks(lit.size, [sink](std::string_view piece) { sink->append(piece); });
+        end = co_await s->conn->read_chunks(
+            lit.size, [sink](std::string_view piece) { sink->append(piece); });
     }
     if (end != net::ReadEnd::ok) {
         if (end == net::ReadEnd::timeout) s->send("* BYE Autologout; idle for too long\r\n");
         co_return AfterLiteral::lost;
     }
     if (lit.too_big) {
-        std::string why = lit.message ? "Message is larger than the server accepts" : "Literal too large";
+        std::string why =
+            lit.message ? "Message is larger than the server accepts" : "Literal too large";
         reader->on_literal_discarded("TOOBIG", why, lit.message);
     } else {
         reader->on_literal(std::move(*buf));
@@ -159,12 +170,14 @@ asio::awaitable<AfterLiteral> read_literal(SessionPtr s, std::shared_ptr<Command
     more = co_await read_command_line(s, true);
     if (!more) co_return AfterLiteral::lost;
     auto st = reader->on_line(*more);
-    co_return st == CommandReader::State::complete ? AfterLiteral::complete : AfterLiteral::need_literal;
+    co_return st == CommandReader::State::complete ? AfterLiteral::complete
+                                                   : AfterLiteral::need_literal;
 }
 
 // One command from the wire into `reader`: lines and literals, with the
 // decisions about synchronising literals made before "+" is sent.
-asio::awaitable<ReadOutcome> read_command(SessionPtr s, std::shared_ptr<CommandReader> reader, uint64_t discard_cap) {
+asio::awaitable<ReadOutcome> read_command(SessionPtr s, std::shared_ptr<CommandReader> reader,
+                                          uint64_t discard_cap) {
     std::optional<std::string> first = co_await read_command_line(s, false);
     if (!first) co_return ReadOutcome::lost;
     CommandReader::State st = reader->on_line(*first);
@@ -188,7 +201,8 @@ asio::awaitable<ReadOutcome> read_command(SessionPtr s, std::shared_ptr<CommandR
         }
         step = co_await read_literal(s, reader, lit, discard_cap);
         if (step == AfterLiteral::lost) co_return ReadOutcome::lost;
-        st = step == AfterLiteral::complete ? CommandReader::State::complete : CommandReader::State::need_literal;
+        st = step == AfterLiteral::complete ? CommandReader::State::complete
+                                            : CommandReader::State::need_literal;
     }
     co_return ReadOutcome::command;
 }
@@ -217,8 +231,10 @@ asio::awaitable<bool> run_command(SessionPtr s, std::shared_ptr<Command> cmd) {
     s->send(format_reply(tag, reply));
     if (reply.close) co_return false;
     bool ok = true;
-    if (!s->conn->has_buffered_input()) ok = co_await s->conn->flush();
-    else ok = co_await s->flush_if_large();
+    if (!s->conn->has_buffered_input())
+        ok = co_await s->conn->flush();
+    else
+        ok = co_await s->flush_if_large();
     co_return ok;
 }
 
@@ -233,7 +249,8 @@ net::asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
     }
     auto s = std::make_shared<Session>(conn, ctx);
     conn->set_idle_timeout(ctx->limits.imap_idle_timeout);
-    log::debug("event=imap_connect conn={} rip={} tls={}", conn->id(), conn->peer_address(), conn->is_tls());
+    log::debug("event=imap_connect conn={} rip={} tls={}", conn->id(), conn->peer_address(),
+               conn->is_tls());
     s->send(greeting(s));
     bool go_on = co_await conn->flush();
     auto reader = std::make_shared<CommandReader>(reader_limits(ctx->limits));
@@ -259,8 +276,9 @@ net::asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
         taken = reader->take();
         if (!taken.result.ok()) {
             tag = taken.result.tag.empty() ? "*" : taken.result.tag;
-            refusal = taken.answer_no ? Reply::no(taken.result.error, taken.code)
-                                      : Reply::bad("Syntax error: " + taken.result.error, taken.code);
+            refusal = taken.answer_no
+                          ? Reply::no(taken.result.error, taken.code)
+                          : Reply::bad("Syntax error: " + taken.result.error, taken.code);
             s->send(format_reply(tag, refusal));
             if (!conn->has_buffered_input()) go_on = co_await conn->flush();
             continue;

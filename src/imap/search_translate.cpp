@@ -36,8 +36,10 @@ store::SearchNode uid_node(std::vector<store::UidRange> ranges) {
 std::vector<store::UidRange> ranges_of(const std::vector<store::Uid>& uids) {
     std::vector<store::UidRange> out;
     for (store::Uid u : uids) {
-        if (!out.empty() && out.back().last + 1 == u) out.back().last = u;
-        else out.push_back(store::UidRange{u, u});
+        if (!out.empty() && out.back().last + 1 == u)
+            out.back().last = u;
+        else
+            out.push_back(store::UidRange{u, u});
     }
     return out;
 }
@@ -103,18 +105,30 @@ struct Translator {
     store::SearchNode operator()(const SearchKey& k) {
         const MailboxView& v = *in.view;
         switch (k.kind) {
-            case K::all: return node(N::all);
-            case K::answered: return flag(store::kAnswered, true);
-            case K::deleted: return flag(store::kDeleted, true);
-            case K::draft: return flag(store::kDraft, true);
-            case K::flagged: return flag(store::kFlagged, true);
-            case K::seen: return flag(store::kSeen, true);
-            case K::unanswered: return flag(store::kAnswered, false);
-            case K::undeleted: return flag(store::kDeleted, false);
-            case K::undraft: return flag(store::kDraft, false);
-            case K::unflagged: return flag(store::kFlagged, false);
-            case K::unseen: return flag(store::kSeen, false);
-            case K::recent: return uid_node(recent_ranges(v));
+            case K::all:
+                return node(N::all);
+            case K::answered:
+                return flag(store::kAnswered, true);
+            case K::deleted:
+                return flag(store::kDeleted, true);
+            case K::draft:
+                return flag(store::kDraft, true);
+            case K::flagged:
+                return flag(store::kFlagged, true);
+            case K::seen:
+                return flag(store::kSeen, true);
+            case K::unanswered:
+                return flag(store::kAnswered, false);
+            case K::undeleted:
+                return flag(store::kDeleted, false);
+            case K::undraft:
+                return flag(store::kDraft, false);
+            case K::unflagged:
+                return flag(store::kFlagged, false);
+            case K::unseen:
+                return flag(store::kSeen, false);
+            case K::recent:
+                return uid_node(recent_ranges(v));
             case K::new_: {
                 // RFC 3501 6.4.4: NEW = RECENT UNSEEN.
                 store::SearchNode n = node(N::and_);
@@ -133,11 +147,16 @@ struct Translator {
                 n.value = k.str;
                 return n;
             }
-            case K::bcc: return header("Bcc", k.str);
-            case K::cc: return header("Cc", k.str);
-            case K::from: return header("From", k.str);
-            case K::subject: return header("Subject", k.str);
-            case K::to: return header("To", k.str);
+            case K::bcc:
+                return header("Bcc", k.str);
+            case K::cc:
+                return header("Cc", k.str);
+            case K::from:
+                return header("From", k.str);
+            case K::subject:
+                return header("Subject", k.str);
+            case K::to:
+                return header("To", k.str);
             case K::header: {
                 store::SearchNode n = node(N::header);
                 n.field = k.field;
@@ -152,24 +171,39 @@ struct Translator {
             }
             // Dates compare "disregarding time and timezone" (RFC 9051
             // 6.4.4); days are taken in UTC.
-            case K::before: return date_node(N::internal_date, kMinTime, date_start(k.date));
-            case K::on: return date_node(N::internal_date, date_start(k.date), date_start(k.date) + 86400);
-            case K::since: return date_node(N::internal_date, date_start(k.date), kMaxTime);
-            case K::sentbefore: return date_node(N::sent_date, kMinTime, date_start(k.date));
-            case K::senton: return date_node(N::sent_date, date_start(k.date), date_start(k.date) + 86400);
-            case K::sentsince: return date_node(N::sent_date, date_start(k.date), kMaxTime);
-            case K::savedbefore: return date_node(N::save_date, kMinTime, date_start(k.date));
-            case K::savedon: return date_node(N::save_date, date_start(k.date), date_start(k.date) + 86400);
-            case K::savedsince: return date_node(N::save_date, date_start(k.date), kMaxTime);
-            case K::savedatesupported: return node(N::all);  // every message has a save date (RFC 8514 4.2)
+            case K::before:
+                return date_node(N::internal_date, kMinTime, date_start(k.date));
+            case K::on:
+                return date_node(N::internal_date, date_start(k.date), date_start(k.date) + 86400);
+            case K::since:
+                return date_node(N::internal_date, date_start(k.date), kMaxTime);
+            case K::sentbefore:
+                return date_node(N::sent_date, kMinTime, date_start(k.date));
+            case K::senton:
+                return date_node(N::sent_date, date_start(k.date), date_start(k.date) + 86400);
+            case K::sentsince:
+                return date_node(N::sent_date, date_start(k.date), kMaxTime);
+            case K::savedbefore:
+                return date_node(N::save_date, kMinTime, date_start(k.date));
+            case K::savedon:
+                return date_node(N::save_date, date_start(k.date), date_start(k.date) + 86400);
+            case K::savedsince:
+                return date_node(N::save_date, date_start(k.date), kMaxTime);
+            case K::savedatesupported:
+                return node(N::all);  // every message has a save date (RFC 8514 4.2)
             // WITHIN (RFC 5032): OLDER n = internal date at least n seconds ago.
             case K::older:
-                return date_node(N::internal_date, kMinTime, in.now - static_cast<int64_t>(k.number) + 1);
-            case K::younger: return date_node(N::internal_date, in.now - static_cast<int64_t>(k.number), kMaxTime);
+                return date_node(N::internal_date, kMinTime,
+                                 in.now - static_cast<int64_t>(k.number) + 1);
+            case K::younger:
+                return date_node(N::internal_date, in.now - static_cast<int64_t>(k.number),
+                                 kMaxTime);
             case K::larger:
             case K::smaller: {
                 store::SearchNode n = node(k.kind == K::larger ? N::larger : N::smaller);
-                n.number = k.number > static_cast<uint64_t>(kMaxTime) ? kMaxTime : static_cast<int64_t>(k.number);
+                n.number = k.number > static_cast<uint64_t>(kMaxTime)
+                               ? kMaxTime
+                               : static_cast<int64_t>(k.number);
                 return n;
             }
             case K::uid:
@@ -217,7 +251,9 @@ struct Translator {
 }  // namespace
 
 int64_t date_start(const Date& d) {
-    return mime::days_from_civil(d.year, static_cast<unsigned>(d.month), static_cast<unsigned>(d.day)) * 86400;
+    return mime::days_from_civil(d.year, static_cast<unsigned>(d.month),
+                                 static_cast<unsigned>(d.day)) *
+           86400;
 }
 
 bool search_charset_supported(std::string_view charset) {
@@ -230,9 +266,11 @@ bool search_charset_supported(std::string_view charset) {
     return U_SUCCESS(err) && c != nullptr;
 }
 
-Result<TranslatedSearch> translate_search(const SearchKey& key, std::optional<std::string_view> charset,
+Result<TranslatedSearch> translate_search(const SearchKey& key,
+                                          std::optional<std::string_view> charset,
                                           const SearchInputs& in) {
-    if (charset && !search_charset_supported(*charset)) return make_error(Errc::invalid, "BADCHARSET");
+    if (charset && !search_charset_supported(*charset))
+        return make_error(Errc::invalid, "BADCHARSET");
     Translator t{in, charset};
     TranslatedSearch out;
     out.node = t(key);

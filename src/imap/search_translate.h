@@ -29,7 +29,8 @@ struct TranslatedSearch {
 
 // Errc::invalid with message "BADCHARSET" when the charset is not one we can
 // convert; the caller answers NO [BADCHARSET (UTF-8 US-ASCII)].
-Result<TranslatedSearch> translate_search(const SearchKey& key, std::optional<std::string_view> charset,
+Result<TranslatedSearch> translate_search(const SearchKey& key,
+                                          std::optional<std::string_view> charset,
                                           const SearchInputs& in);
 
 // Charsets accepted for SEARCH/SORT/THREAD (RFC 9051 6.4.4: UTF-8 and

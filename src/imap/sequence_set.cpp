@@ -5,9 +5,10 @@
 namespace postamt::imap {
 
 std::vector<store::UidRange> normalize_ranges(std::vector<store::UidRange> ranges) {
-    ranges.erase(std::remove_if(ranges.begin(), ranges.end(),
-                                [](const store::UidRange& r) { return r.first > r.last || r.last == 0; }),
-                 ranges.end());
+    ranges.erase(
+        std::remove_if(ranges.begin(), ranges.end(),
+                       [](const store::UidRange& r) { return r.first > r.last || r.last == 0; }),
+        ranges.end());
     std::sort(ranges.begin(), ranges.end(),
               [](const store::UidRange& a, const store::UidRange& b) { return a.first < b.first; });
     std::vector<store::UidRange> out;

@@ -39,17 +39,18 @@ void Session::select(std::unique_ptr<SelectedMailbox> sel) {
     std::weak_ptr<Doorbell> weak = bell;
     auto ex = conn->executor();
     // Runs on a store thread: record the MODSEQ, wake an IDLE on our strand.
-    sel->subscription = ctx->store->subscribe(sel->view.mailbox(), [weak, ex](store::MailboxId, store::ModSeq ms) {
-        auto b = weak.lock();
-        if (!b) return;
-        store::ModSeq cur = b->rung.load();
-        while (cur < ms && !b->rung.compare_exchange_weak(cur, ms)) {
-        }
-        asio::post(ex, [weak] {
-            if (auto b2 = weak.lock())
-                if (b2->waiter) b2->waiter->cancel();
+    sel->subscription =
+        ctx->store->subscribe(sel->view.mailbox(), [weak, ex](store::MailboxId, store::ModSeq ms) {
+            auto b = weak.lock();
+            if (!b) return;
+            store::ModSeq cur = b->rung.load();
+            while (cur < ms && !b->rung.compare_exchange_weak(cur, ms)) {
+            }
+            asio::post(ex, [weak] {
+                if (auto b2 = weak.lock())
+                    if (b2->waiter) b2->waiter->cancel();
+            });
         });
-    });
     sel->pin = ctx->store->pin();
     selected = std::move(sel);
     state = SessionState::selected;
@@ -88,7 +89,8 @@ asio::awaitable<bool> Session::pull_changes(bool force) {
             selected->gone = true;
             co_return false;
         }
-        log::warn("event=imap_changes_failed conn={} error={}", conn->id(), log::quote(ch.error().message));
+        log::warn("event=imap_changes_failed conn={} error={}", conn->id(),
+                  log::quote(ch.error().message));
         co_return true;
     }
     selected->view.apply(*ch);

@@ -62,11 +62,11 @@ struct SelectedMailbox {
     store::Subscription subscription;
     store::BlobPin pin;  // messages the view still shows stay readable
     std::optional<std::vector<store::Uid>> saved_search;  // SEARCHRES "$" (RFC 5182)
-    bool gone = false;  // deleted by someone else
+    bool gone = false;                                    // deleted by someone else
 };
 
 class Session : public std::enable_shared_from_this<Session> {
-public:
+  public:
     Session(std::shared_ptr<net::Connection> c, std::shared_ptr<const RunnerContext> x)
         : conn(std::move(c)), ctx(std::move(x)) {}
 

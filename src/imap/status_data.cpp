@@ -7,7 +7,8 @@
 namespace postamt::imap {
 namespace {
 
-asio::awaitable<std::optional<uint32_t>> count_matching(SessionPtr s, store::MailboxId mb, store::SearchNode q) {
+asio::awaitable<std::optional<uint32_t>> count_matching(SessionPtr s, store::MailboxId mb,
+                                                        store::SearchNode q) {
     std::shared_ptr<store::Store> st = s->ctx->store;
     auto r = co_await net::await_store<std::vector<store::Uid>>(
         [&](auto done) { st->search(mb, std::move(q), std::move(done)); });
@@ -26,16 +27,30 @@ asio::awaitable<std::optional<std::string>> status_attributes(SessionPtr s, stor
     for (StatusItem it : items) {
         if (!out.empty()) out += ' ';
         switch (it) {
-            case StatusItem::messages: out += "MESSAGES " + std::to_string(mb.messages); break;
-            case StatusItem::uidnext: out += "UIDNEXT " + std::to_string(mb.uid_next); break;
-            case StatusItem::uidvalidity: out += "UIDVALIDITY " + std::to_string(mb.uid_validity); break;
-            case StatusItem::unseen: out += "UNSEEN " + std::to_string(mb.unseen); break;
-            case StatusItem::size: out += "SIZE " + std::to_string(mb.size); break;
-            case StatusItem::highestmodseq: out += "HIGHESTMODSEQ " + std::to_string(mb.highest_modseq); break;
+            case StatusItem::messages:
+                out += "MESSAGES " + std::to_string(mb.messages);
+                break;
+            case StatusItem::uidnext:
+                out += "UIDNEXT " + std::to_string(mb.uid_next);
+                break;
+            case StatusItem::uidvalidity:
+                out += "UIDVALIDITY " + std::to_string(mb.uid_validity);
+                break;
+            case StatusItem::unseen:
+                out += "UNSEEN " + std::to_string(mb.unseen);
+                break;
+            case StatusItem::size:
+                out += "SIZE " + std::to_string(mb.size);
+                break;
+            case StatusItem::highestmodseq:
+                out += "HIGHESTMODSEQ " + std::to_string(mb.highest_modseq);
+                break;
             case StatusItem::appendlimit:
                 out += "APPENDLIMIT " + std::to_string(s->ctx->limits.max_message_size);
                 break;
-            case StatusItem::mailboxid: out += "MAILBOXID (" + mailbox_object_id(mb.id) + ")"; break;
+            case StatusItem::mailboxid:
+                out += "MAILBOXID (" + mailbox_object_id(mb.id) + ")";
+                break;
             case StatusItem::deleted: {
                 store::SearchNode q;
                 q.kind = store::SearchNode::Kind::flags_set;

@@ -114,8 +114,8 @@ def test_three_sessions_stay_consistent(server):
     # The appender was told with APPEND already (selected mailbox).
     assert b"* 2 EXISTS" not in lines
     c.command(b"STORE 1 +FLAGS (\\Answered)")
-    for s in (a, b):
-        lines, _ = s.command(b"NOOP")
+    for s, poll in ((a, b"NOOP"), (b, b"CHECK")):
+        lines, _ = s.command(poll)
         assert b"* 2 EXISTS" in lines, lines
         assert any(l.startswith(b"* 1 FETCH (FLAGS (\\Answered") for l in lines), lines
     b.command(b"STORE 1 +FLAGS.SILENT (\\Deleted)")

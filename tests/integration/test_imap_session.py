@@ -237,3 +237,21 @@ def test_per_user_connection_limit(postamt_bin, tmp_path):
         b.logout()
     finally:
         srv.stop()
+
+
+def test_throttled_login_is_unavailable(postamt_bin, tmp_path):
+    srv = PostamtServer(postamt_bin, tmp_path, extra_config="[auth]\nmax_failures_per_ip = 2\n")
+    srv.cli("domain", "add", "example.org")
+    srv.add_user("bob@example.org")
+    srv.start()
+    try:
+        raw = RawImap(srv, mode="implicit")
+        for _ in range(2):
+            _, done = raw.command(b'LOGIN bob@example.org "wrong"')
+            assert b"NO [AUTHENTICATIONFAILED]" in done, done
+        # Blocked now: even the right password gets a temporary failure.
+        _, done = raw.command(b'LOGIN bob@example.org "secret-pw"')
+        assert b"NO [UNAVAILABLE]" in done, done
+        raw.close()
+    finally:
+        srv.stop()

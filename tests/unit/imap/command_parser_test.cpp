@@ -28,11 +28,16 @@ TEST(ImapParser, CommandsWithoutArguments) {
         const char* wire;
         CommandId id;
     } cases[] = {
-        {"a1 CAPABILITY", CommandId::capability}, {"a NOOP", CommandId::noop},
-        {"a logout", CommandId::logout},          {"a StartTLS", CommandId::starttls},
-        {"a CHECK", CommandId::check},            {"a CLOSE", CommandId::close},
-        {"a UNSELECT", CommandId::unselect},      {"a IDLE", CommandId::idle},
-        {"a NAMESPACE", CommandId::namespace_},   {"a EXPUNGE", CommandId::expunge},
+        {"a1 CAPABILITY", CommandId::capability},
+        {"a NOOP", CommandId::noop},
+        {"a logout", CommandId::logout},
+        {"a StartTLS", CommandId::starttls},
+        {"a CHECK", CommandId::check},
+        {"a CLOSE", CommandId::close},
+        {"a UNSELECT", CommandId::unselect},
+        {"a IDLE", CommandId::idle},
+        {"a NAMESPACE", CommandId::namespace_},
+        {"a EXPUNGE", CommandId::expunge},
     };
     for (const auto& c : cases) {
         Command cmd = parse_ok(c.wire);
@@ -140,8 +145,9 @@ TEST(ImapParser, SelectExamine) {
     ASSERT_TRUE(q.known_uids);
     EXPECT_EQ(q.known_uids->ranges.size(), 3u);
     EXPECT_FALSE(q.seq_match);
-    c = parse_ok("a SELECT INBOX (QRESYNC (67890007 90060115194045000 1:29997 (5000,7500,9000,9990:9999 "
-                 "15000,22500,27000,29970,29973,29976,29979,29982,29985,29988,29991,29994,29997)))");
+    c = parse_ok(
+        "a SELECT INBOX (QRESYNC (67890007 90060115194045000 1:29997 (5000,7500,9000,9990:9999 "
+        "15000,22500,27000,29970,29973,29976,29979,29982,29985,29988,29991,29994,29997)))");
     ASSERT_TRUE(body<SelectCmd>(c).qresync->seq_match);
     EXPECT_EQ(body<SelectCmd>(c).qresync->seq_match->first.ranges.size(), 4u);
     c = parse_ok("a SELECT INBOX (QRESYNC (1 2 (1:3 4:6)))");
@@ -219,7 +225,8 @@ TEST(ImapParser, ListBasicAndLsub) {
 }
 
 TEST(ImapParser, ListExtended) {
-    auto c = parse_ok("a LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (INBOX* Sent%) RETURN (CHILDREN SPECIAL-USE)");
+    auto c = parse_ok(
+        "a LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (INBOX* Sent%) RETURN (CHILDREN SPECIAL-USE)");
     const auto& l = body<ListCmd>(c);
     EXPECT_TRUE(l.extended);
     EXPECT_TRUE(l.sel_subscribed);
@@ -245,8 +252,9 @@ TEST(ImapParser, ListExtended) {
 }
 
 TEST(ImapParser, Status) {
-    auto c = parse_ok("a STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ "
-                      "APPENDLIMIT MAILBOXID)");
+    auto c = parse_ok(
+        "a STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ "
+        "APPENDLIMIT MAILBOXID)");
     EXPECT_EQ(body<StatusCmd>(c).items.size(), 10u);
     EXPECT_EQ(body<StatusCmd>(c).items[6], StatusItem::size);
     parse_bad("a STATUS INBOX ()");
@@ -265,7 +273,8 @@ TEST(ImapParser, AppendForms) {
     ASSERT_EQ(a.messages.size(), 1u);
     EXPECT_EQ(a.messages[0].data, "Hello");
     EXPECT_FALSE(a.messages[0].date);
-    c = parse_ok("a APPEND saved-messages (\\Seen $Forwarded) \"17-Jul-1996 02:44:25 -0700\" {3+}\r\nabc");
+    c = parse_ok(
+        "a APPEND saved-messages (\\Seen $Forwarded) \"17-Jul-1996 02:44:25 -0700\" {3+}\r\nabc");
     const auto& m = body<AppendCmd>(c).messages[0];
     EXPECT_EQ(m.flags, (std::vector<std::string>{"\\Seen", "$Forwarded"}));
     ASSERT_TRUE(m.date);
@@ -289,7 +298,9 @@ TEST(ImapParser, AppendForms) {
 }
 
 TEST(ImapParser, MultiAppend) {
-    auto c = parse_ok("a APPEND Drafts (\\Draft) {2}\r\nm1 (\\Seen) \"1-Jan-2020 00:00:00 +0000\" {2}\r\nm2 {2}\r\nm3");
+    auto c = parse_ok(
+        "a APPEND Drafts (\\Draft) {2}\r\nm1 (\\Seen) \"1-Jan-2020 00:00:00 +0000\" {2}\r\nm2 "
+        "{2}\r\nm3");
     const auto& a = body<AppendCmd>(c);
     ASSERT_EQ(a.messages.size(), 3u);
     EXPECT_EQ(a.messages[0].data, "m1");
@@ -412,7 +423,8 @@ TEST(ImapParser, DiscardedLiteralFailsTheCommand) {
     CommandReader r;
     ASSERT_EQ(r.on_line("a APPEND INBOX {999999999+}"), CommandReader::State::need_literal);
     EXPECT_TRUE(r.literal().too_big);
-    EXPECT_EQ(r.on_literal_discarded("TOOBIG", "message too big", true), CommandReader::State::need_line);
+    EXPECT_EQ(r.on_literal_discarded("TOOBIG", "message too big", true),
+              CommandReader::State::need_line);
     EXPECT_EQ(r.on_line(""), CommandReader::State::complete);
     auto t = r.take();
     EXPECT_FALSE(t.result.ok());
@@ -448,7 +460,7 @@ TEST(ImapParser, LiteralMustEndTheLine) {
     auto f = feed_wire("a LOGIN {3} x");
     ASSERT_TRUE(f.complete);
     EXPECT_FALSE(f.taken.result.ok());
-    parse_bad("a LOGIN {3}\r\nbob");  // the password is missing
+    parse_bad("a LOGIN {3}\r\nbob");      // the password is missing
     parse_bad("a LOGIN bob ~{2}\r\npw");  // literal8 only where binary data is allowed
 }
 
@@ -466,18 +478,21 @@ TEST(ImapParser, SequenceSets) {
     EXPECT_EQ(s.ranges[5], (SeqRange{4294967295u, 4294967295u}));
     c = parse_ok("a FETCH $ FLAGS");
     EXPECT_TRUE(body<FetchCmd>(c).set.saved);
-    for (const char* bad : {"a FETCH 0 FLAGS", "a FETCH 1:0 FLAGS", "a FETCH 4294967296 FLAGS", "a FETCH 1, FLAGS",
-                            "a FETCH ,1 FLAGS", "a FETCH 1:: FLAGS", "a FETCH 1:2:3 FLAGS", "a FETCH -1 FLAGS",
-                            "a FETCH 1,$ FLAGS", "a FETCH $,1 FLAGS", "a FETCH 01 FLAGS", "a FETCH a FLAGS",
-                            "a FETCH 1 2 FLAGS", "a FETCH FLAGS"})
+    for (const char* bad :
+         {"a FETCH 0 FLAGS", "a FETCH 1:0 FLAGS", "a FETCH 4294967296 FLAGS", "a FETCH 1, FLAGS",
+          "a FETCH ,1 FLAGS", "a FETCH 1:: FLAGS", "a FETCH 1:2:3 FLAGS", "a FETCH -1 FLAGS",
+          "a FETCH 1,$ FLAGS", "a FETCH $,1 FLAGS", "a FETCH 01 FLAGS", "a FETCH a FLAGS",
+          "a FETCH 1 2 FLAGS", "a FETCH FLAGS"})
         parse_bad(bad);
 }
 
 // ---- FETCH ---------------------------------------------------------------------------------
 
 TEST(ImapParser, FetchAttributes) {
-    auto c = parse_ok("a FETCH 1:* (FLAGS UID INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE BODY MODSEQ EMAILID "
-                      "THREADID SAVEDATE RFC822 RFC822.HEADER RFC822.TEXT PREVIEW)");
+    auto c = parse_ok(
+        "a FETCH 1:* (FLAGS UID INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE BODY MODSEQ "
+        "EMAILID "
+        "THREADID SAVEDATE RFC822 RFC822.HEADER RFC822.TEXT PREVIEW)");
     const auto& it = body<FetchCmd>(c).items;
     ASSERT_EQ(it.size(), 15u);
     EXPECT_EQ(it[0].attr, FetchAttr::flags);
@@ -500,9 +515,10 @@ TEST(ImapParser, FetchMacros) {
 }
 
 TEST(ImapParser, FetchSections) {
-    auto c = parse_ok("a FETCH 1 (BODY[] BODY.PEEK[HEADER] BODY[TEXT]<0.100> BODY[1.2.MIME] BODY[2] "
-                      "BODY[3.HEADER.FIELDS (From To \"Subject\")] BODY.PEEK[HEADER.FIELDS.NOT (Received)] "
-                      "BINARY[1] BINARY.PEEK[]<5.10> BINARY.SIZE[2.1] BODY[4.TEXT])");
+    auto c = parse_ok(
+        "a FETCH 1 (BODY[] BODY.PEEK[HEADER] BODY[TEXT]<0.100> BODY[1.2.MIME] BODY[2] "
+        "BODY[3.HEADER.FIELDS (From To \"Subject\")] BODY.PEEK[HEADER.FIELDS.NOT (Received)] "
+        "BINARY[1] BINARY.PEEK[]<5.10> BINARY.SIZE[2.1] BODY[4.TEXT])");
     const auto& it = body<FetchCmd>(c).items;
     ASSERT_EQ(it.size(), 11u);
     EXPECT_EQ(it[0].attr, FetchAttr::body_section);
@@ -531,17 +547,43 @@ TEST(ImapParser, FetchSections) {
 
 TEST(ImapParser, FetchMalformed) {
     for (const char* bad : {
-             "a FETCH 1", "a FETCH 1 ()", "a FETCH 1 (FLAGS", "a FETCH 1 FLAGS)", "a FETCH 1 (FLAGS  UID)",
-             "a FETCH 1 BOGUS", "a FETCH 1 BODY[", "a FETCH 1 BODY[]<", "a FETCH 1 BODY[]<1>",
-             "a FETCH 1 BODY[]<1.0>", "a FETCH 1 BODY[]<a.1>", "a FETCH 1 BODY[MIME]", "a FETCH 1 BODY[0]",
-             "a FETCH 1 BODY[1.0]", "a FETCH 1 BODY[1.]", "a FETCH 1 BODY[HEADER.FIELDS]",
-             "a FETCH 1 BODY[HEADER.FIELDS ()]", "a FETCH 1 BODY[HEADER.FIELDS (a:b)]", "a FETCH 1 BODY[FOO]",
-             "a FETCH 1 BODY.PEEK", "a FETCH 1 BINARY[HEADER]", "a FETCH 1 BINARY[1.MIME]", "a FETCH 1 BINARY",
-             "a FETCH 1 BINARY.SIZE", "a FETCH 1 BODY[]x", "a FETCH 1 RFC822.FOO", "a FETCH 1 (FLAGS) (FOO)",
-             "a FETCH 1 FLAGS (CHANGEDSINCE)", "a FETCH 1 FLAGS (CHANGEDSINCE x)", "a FETCH 1 FLAGS (VANISHED)",
-             "a UID FETCH 1 FLAGS (VANISHED)", "a FETCH 1 FLAGS (CHANGEDSINCE 5 VANISHED)",
-             "a FETCH 1 BODY[1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24.25.26.27.28.29.30.31.32."
-             "33.34.35.36.37.38.39.40.41.42.43.44.45.46.47.48.49.50.51.52.53.54.55.56.57.58.59.60.61.62.63.64.65]",
+             "a FETCH 1",
+             "a FETCH 1 ()",
+             "a FETCH 1 (FLAGS",
+             "a FETCH 1 FLAGS)",
+             "a FETCH 1 (FLAGS  UID)",
+             "a FETCH 1 BOGUS",
+             "a FETCH 1 BODY[",
+             "a FETCH 1 BODY[]<",
+             "a FETCH 1 BODY[]<1>",
+             "a FETCH 1 BODY[]<1.0>",
+             "a FETCH 1 BODY[]<a.1>",
+             "a FETCH 1 BODY[MIME]",
+             "a FETCH 1 BODY[0]",
+             "a FETCH 1 BODY[1.0]",
+             "a FETCH 1 BODY[1.]",
+             "a FETCH 1 BODY[HEADER.FIELDS]",
+             "a FETCH 1 BODY[HEADER.FIELDS ()]",
+             "a FETCH 1 BODY[HEADER.FIELDS (a:b)]",
+             "a FETCH 1 BODY[FOO]",
+             "a FETCH 1 BODY.PEEK",
+             "a FETCH 1 BINARY[HEADER]",
+             "a FETCH 1 BINARY[1.MIME]",
+             "a FETCH 1 BINARY",
+             "a FETCH 1 BINARY.SIZE",
+             "a FETCH 1 BODY[]x",
+             "a FETCH 1 RFC822.FOO",
+             "a FETCH 1 (FLAGS) (FOO)",
+             "a FETCH 1 FLAGS (CHANGEDSINCE)",
+             "a FETCH 1 FLAGS (CHANGEDSINCE x)",
+             "a FETCH 1 FLAGS (VANISHED)",
+             "a UID FETCH 1 FLAGS (VANISHED)",
+             "a FETCH 1 FLAGS (CHANGEDSINCE 5 VANISHED)",
+             "a FETCH 1 "
+             "BODY[1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24.25.26.27.28.29."
+             "30.31.32."
+             "33.34.35.36.37.38.39.40.41.42.43.44.45.46.47.48.49.50.51.52.53.54.55.56.57.58.59.60."
+             "61.62.63.64.65]",
          })
         parse_bad(bad);
 }
@@ -575,10 +617,11 @@ TEST(ImapParser, Store) {
     EXPECT_TRUE(body<StoreCmd>(c).flags.empty());
     c = parse_ok("a STORE 1 (UNCHANGEDSINCE 320162338) +FLAGS.SILENT (\\Deleted)");
     EXPECT_EQ(*body<StoreCmd>(c).unchanged_since, 320162338u);
-    for (const char* bad : {"a STORE 1 FLAGS", "a STORE 1 +FLAGS", "a STORE 1 *FLAGS (\\Seen)",
-                            "a STORE 1 FLAGS.LOUD (\\Seen)", "a STORE 1 FLAGS (\\Seen", "a STORE 1 FLAGS (\\)",
-                            "a STORE 1 (UNCHANGEDSINCE) FLAGS ()", "a STORE 1 (FOO 1) FLAGS ()",
-                            "a STORE +FLAGS (\\Seen)", "a STORE 1 FLAGS (\"x\")"})
+    for (const char* bad :
+         {"a STORE 1 FLAGS", "a STORE 1 +FLAGS", "a STORE 1 *FLAGS (\\Seen)",
+          "a STORE 1 FLAGS.LOUD (\\Seen)", "a STORE 1 FLAGS (\\Seen", "a STORE 1 FLAGS (\\)",
+          "a STORE 1 (UNCHANGEDSINCE) FLAGS ()", "a STORE 1 (FOO 1) FLAGS ()",
+          "a STORE +FLAGS (\\Seen)", "a STORE 1 FLAGS (\"x\")"})
         parse_bad(bad);
 }
 
@@ -615,13 +658,18 @@ TEST(ImapParser, SearchKeys) {
     EXPECT_EQ(k.children[2].children[0].kind, SearchKey::Kind::from);
     EXPECT_EQ(k.children[2].children[0].str, "Smith");
 
-    c = parse_ok("a SEARCH ALL ANSWERED DELETED DRAFT FLAGGED SEEN UNANSWERED UNDELETED UNDRAFT UNFLAGGED UNSEEN "
-                 "NEW OLD RECENT KEYWORD $Junk UNKEYWORD foo BCC a BODY b CC c FROM d SUBJECT e TEXT f TO g "
-                 "HEADER X-Spam yes BEFORE \"1-Jan-2000\" ON 31-Dec-1999 SENTBEFORE 1-Jan-2000 SENTON 1-Jan-2000 "
-                 "SENTSINCE 1-Jan-2000 LARGER 100 SMALLER 200 UID 1:5,7 1:3 OR SEEN FLAGGED (SEEN DRAFT) "
-                 "MODSEQ 5 MODSEQ \"/flags/\\\\draft\" all 620162338 OLDER 60 YOUNGER 3600 SAVEDBEFORE 1-Jan-2000 "
-                 "SAVEDON 1-Jan-2000 SAVEDSINCE 1-Jan-2000 SAVEDATESUPPORTED EMAILID M6d99ac3275bb4e THREADID T64b4 "
-                 "$");
+    c = parse_ok(
+        "a SEARCH ALL ANSWERED DELETED DRAFT FLAGGED SEEN UNANSWERED UNDELETED UNDRAFT UNFLAGGED "
+        "UNSEEN "
+        "NEW OLD RECENT KEYWORD $Junk UNKEYWORD foo BCC a BODY b CC c FROM d SUBJECT e TEXT f TO g "
+        "HEADER X-Spam yes BEFORE \"1-Jan-2000\" ON 31-Dec-1999 SENTBEFORE 1-Jan-2000 SENTON "
+        "1-Jan-2000 "
+        "SENTSINCE 1-Jan-2000 LARGER 100 SMALLER 200 UID 1:5,7 1:3 OR SEEN FLAGGED (SEEN DRAFT) "
+        "MODSEQ 5 MODSEQ \"/flags/\\\\draft\" all 620162338 OLDER 60 YOUNGER 3600 SAVEDBEFORE "
+        "1-Jan-2000 "
+        "SAVEDON 1-Jan-2000 SAVEDSINCE 1-Jan-2000 SAVEDATESUPPORTED EMAILID M6d99ac3275bb4e "
+        "THREADID T64b4 "
+        "$");
     const auto& all = body<SearchCmd>(c).key.children;
     EXPECT_EQ(all.size(), 46u);
     EXPECT_EQ(all.back().kind, SearchKey::Kind::seqset);
@@ -656,14 +704,35 @@ TEST(ImapParser, SearchCharsetReturnAndLiterals) {
 }
 
 TEST(ImapParser, SearchMalformed) {
-    for (const char* bad :
-         {"a SEARCH", "a SEARCH ()", "a SEARCH (SEEN", "a SEARCH SEEN)", "a SEARCH FROM", "a SEARCH BOGUS",
-          "a SEARCH SINCE 1-Feb", "a SEARCH SINCE 1-Fob-1994", "a SEARCH SINCE 31-Feb-1994x", "a SEARCH SINCE 30-Feb-1994",
-          "a SEARCH SINCE 001-Feb-1994", "a SEARCH LARGER", "a SEARCH LARGER -1", "a SEARCH OR SEEN",
-          "a SEARCH NOT", "a SEARCH HEADER Subject", "a SEARCH UID", "a SEARCH CHARSET", "a SEARCH CHARSET UTF-8",
-          "a SEARCH RETURN (FOO) ALL", "a SEARCH RETURN (MIN ALL", "a SEARCH MODSEQ \"/foo\" all 5",
-          "a SEARCH MODSEQ \"/flags/x\" any 5", "a SEARCH OLDER 0", "a SEARCH EMAILID a.b", "a SEARCH KEYWORD \\Seen",
-          "a SEARCH SEEN  DRAFT", "a SEARCH 0", "a SEARCH HEADER \"\" x"})
+    for (const char* bad : {"a SEARCH",
+                            "a SEARCH ()",
+                            "a SEARCH (SEEN",
+                            "a SEARCH SEEN)",
+                            "a SEARCH FROM",
+                            "a SEARCH BOGUS",
+                            "a SEARCH SINCE 1-Feb",
+                            "a SEARCH SINCE 1-Fob-1994",
+                            "a SEARCH SINCE 31-Feb-1994x",
+                            "a SEARCH SINCE 30-Feb-1994",
+                            "a SEARCH SINCE 001-Feb-1994",
+                            "a SEARCH LARGER",
+                            "a SEARCH LARGER -1",
+                            "a SEARCH OR SEEN",
+                            "a SEARCH NOT",
+                            "a SEARCH HEADER Subject",
+                            "a SEARCH UID",
+                            "a SEARCH CHARSET",
+                            "a SEARCH CHARSET UTF-8",
+                            "a SEARCH RETURN (FOO) ALL",
+                            "a SEARCH RETURN (MIN ALL",
+                            "a SEARCH MODSEQ \"/foo\" all 5",
+                            "a SEARCH MODSEQ \"/flags/x\" any 5",
+                            "a SEARCH OLDER 0",
+                            "a SEARCH EMAILID a.b",
+                            "a SEARCH KEYWORD \\Seen",
+                            "a SEARCH SEEN  DRAFT",
+                            "a SEARCH 0",
+                            "a SEARCH HEADER \"\" x"})
         parse_bad(bad);
 }
 
@@ -699,9 +768,10 @@ TEST(ImapParser, SortAndThread) {
     EXPECT_EQ(body<ThreadCmd>(c).algorithm, "REFERENCES");
     c = parse_ok("a UID THREAD orderedsubject us-ascii SEEN");
     EXPECT_EQ(body<ThreadCmd>(c).algorithm, "ORDEREDSUBJECT");
-    for (const char* bad : {"a SORT (DATE) ALL", "a SORT () UTF-8 ALL", "a SORT (BOGUS) UTF-8 ALL", "a SORT DATE UTF-8 ALL",
-                            "a SORT (REVERSE) UTF-8 ALL", "a THREAD REFERENCES ALL", "a THREAD UTF-8",
-                            "a SORT RETURN (SAVE) (DATE) UTF-8 ALL"})
+    for (const char* bad :
+         {"a SORT (DATE) ALL", "a SORT () UTF-8 ALL", "a SORT (BOGUS) UTF-8 ALL",
+          "a SORT DATE UTF-8 ALL", "a SORT (REVERSE) UTF-8 ALL", "a THREAD REFERENCES ALL",
+          "a THREAD UTF-8", "a SORT RETURN (SAVE) (DATE) UTF-8 ALL"})
         parse_bad(bad);
 }
 
@@ -733,14 +803,16 @@ TEST(ImapParser, QuotaCommands) {
 }
 
 TEST(ImapParser, MetadataCommands) {
-    auto c = parse_ok("a GETMETADATA (MAXSIZE 1024 DEPTH infinity) INBOX (/private/comment /shared/comment)");
+    auto c = parse_ok(
+        "a GETMETADATA (MAXSIZE 1024 DEPTH infinity) INBOX (/private/comment /shared/comment)");
     const auto& g = body<GetMetadataCmd>(c);
     EXPECT_EQ(*g.max_size, 1024u);
     EXPECT_EQ(g.depth, -1);
     EXPECT_EQ(g.entries.size(), 2u);
     c = parse_ok("a GETMETADATA \"\" /shared/vendor/x");
     EXPECT_EQ(body<GetMetadataCmd>(c).mailbox, "");
-    c = parse_ok("a SETMETADATA INBOX (/private/comment \"hello\" /shared/x NIL /private/y {3}\r\nabc)");
+    c = parse_ok(
+        "a SETMETADATA INBOX (/private/comment \"hello\" /shared/x NIL /private/y {3}\r\nabc)");
     const auto& s = body<SetMetadataCmd>(c);
     ASSERT_EQ(s.entries.size(), 3u);
     EXPECT_FALSE(s.entries[1].second);
@@ -752,9 +824,11 @@ TEST(ImapParser, MetadataCommands) {
 TEST(ImapParser, NotifyCommands) {
     auto c = parse_ok("a NOTIFY NONE");
     EXPECT_TRUE(body<NotifyCmd>(c).none);
-    c = parse_ok("a NOTIFY SET STATUS (selected (MessageNew (UID BODY.PEEK[HEADER.FIELDS (From)]) MessageExpunge "
-                 "FlagChange)) (subtree (INBOX Lists) (MessageNew MessageExpunge)) (personal NONE) "
-                 "(mailboxes Drafts (MailboxName))");
+    c = parse_ok(
+        "a NOTIFY SET STATUS (selected (MessageNew (UID BODY.PEEK[HEADER.FIELDS (From)]) "
+        "MessageExpunge "
+        "FlagChange)) (subtree (INBOX Lists) (MessageNew MessageExpunge)) (personal NONE) "
+        "(mailboxes Drafts (MailboxName))");
     const auto& n = body<NotifyCmd>(c);
     EXPECT_TRUE(n.status);
     ASSERT_EQ(n.groups.size(), 4u);

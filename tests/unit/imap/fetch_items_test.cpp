@@ -52,7 +52,8 @@ TEST(FetchItems, BodyItemNamesAndSeen) {
     EXPECT_TRUE(sets_seen(b));
     b.peek = true;
     EXPECT_FALSE(sets_seen(b));
-    EXPECT_EQ(body_item_name(b), "BODY[1.2.HEADER.FIELDS (From \"X Odd\")]<10>");  // .PEEK is not echoed
+    EXPECT_EQ(body_item_name(b),
+              "BODY[1.2.HEADER.FIELDS (From \"X Odd\")]<10>");  // .PEEK is not echoed
     FetchItem bin = item(FetchAttr::binary_size);
     bin.section.part = {3};
     EXPECT_EQ(body_item_name(bin), "BINARY.SIZE[3]");
@@ -70,7 +71,8 @@ TEST(Response, FlagsAndReplies) {
     EXPECT_EQ(f->system, static_cast<uint32_t>(store::kSeen | store::kDraft));
     EXPECT_EQ(f->keywords, std::vector<std::string>{"$Junk"});
     EXPECT_FALSE(parse_flags({"\\Bogus"}).ok());
-    EXPECT_EQ(format_reply("a1", Reply::no("No such mailbox", "NONEXISTENT")), "a1 NO [NONEXISTENT] No such mailbox\r\n");
+    EXPECT_EQ(format_reply("a1", Reply::no("No such mailbox", "NONEXISTENT")),
+              "a1 NO [NONEXISTENT] No such mailbox\r\n");
     EXPECT_EQ(format_reply("*", Reply::bad("bad\r\ntext")), "* BAD bad  text\r\n");
     EXPECT_EQ(store_error_reply(Error{Errc::over_quota, "full"}, "Cannot").code, "OVERQUOTA");
     EXPECT_EQ(store_error_reply(Error{Errc::already_exists, "x"}, "Cannot").code, "ALREADYEXISTS");
@@ -103,12 +105,13 @@ TEST(Capabilities, ByState) {
 
 TEST(CommandTable, ExpungeRules) {
     // RFC 9051 7.4.1: not during FETCH, STORE, SEARCH by sequence number.
-    for (CommandId id : {CommandId::fetch, CommandId::store, CommandId::search, CommandId::sort, CommandId::thread}) {
+    for (CommandId id : {CommandId::fetch, CommandId::store, CommandId::search, CommandId::sort,
+                         CommandId::thread}) {
         EXPECT_FALSE(expunge_allowed(command_spec(id), false)) << command_name(id);
         EXPECT_TRUE(expunge_allowed(command_spec(id), true)) << command_name(id);
     }
-    for (CommandId id : {CommandId::noop, CommandId::check, CommandId::copy, CommandId::move, CommandId::expunge,
-                         CommandId::idle, CommandId::append})
+    for (CommandId id : {CommandId::noop, CommandId::check, CommandId::copy, CommandId::move,
+                         CommandId::expunge, CommandId::idle, CommandId::append})
         EXPECT_TRUE(expunge_allowed(command_spec(id), false)) << command_name(id);
     EXPECT_EQ(command_spec(CommandId::fetch).states, kSelected);
     EXPECT_EQ(command_spec(CommandId::login).states, kNotAuthenticated);

@@ -27,7 +27,8 @@ TEST(MailboxNames, DecodeAndValidate) {
     EXPECT_EQ(ok_name("Entw\xc3\xbcrfe", true), "Entw\xc3\xbcrfe");
     EXPECT_EQ(ok_name("a&b", true), "a&b");  // no mUTF-7 once UTF8=ACCEPT is on
     EXPECT_NE(why("Entw&APw").find("modified UTF-7"), std::string::npos);
-    EXPECT_NE(why("Entw\xc3\xbcrfe").find("modified UTF-7"), std::string::npos);  // 8-bit without UTF8=ACCEPT
+    EXPECT_NE(why("Entw\xc3\xbcrfe").find("modified UTF-7"),
+              std::string::npos);  // 8-bit without UTF8=ACCEPT
     EXPECT_NE(why("\xff", true).find("UTF-8"), std::string::npos);
     EXPECT_NE(why("").find("empty"), std::string::npos);
     EXPECT_NE(why("a//b").find("empty hierarchy"), std::string::npos);

@@ -8,7 +8,8 @@
 namespace postamt::imap {
 namespace {
 
-store::MessageRow row(store::Uid uid, store::ModSeq ms, uint32_t flags = 0, std::vector<std::string> kw = {}) {
+store::MessageRow row(store::Uid uid, store::ModSeq ms, uint32_t flags = 0,
+                      std::vector<std::string> kw = {}) {
     store::MessageRow r;
     r.message_id = uid * 10;
     r.uid = uid;
@@ -131,8 +132,10 @@ TEST(MailboxView, FlagChangesAndOwnChanges) {
     v.apply(ch);
     std::string out = v.take_updates(false, MailboxView::Wording{false, true, true}, kNoRecent);
     // A new keyword first repeats FLAGS/PERMANENTFLAGS, then the FETCH with UID and MODSEQ.
-    EXPECT_NE(out.find("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Important)\r\n"), std::string::npos);
-    EXPECT_NE(out.find("* 2 FETCH (FLAGS (\\Flagged $Important) UID 2 MODSEQ (5))\r\n"), std::string::npos);
+    EXPECT_NE(out.find("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Important)\r\n"),
+              std::string::npos);
+    EXPECT_NE(out.find("* 2 FETCH (FLAGS (\\Flagged $Important) UID 2 MODSEQ (5))\r\n"),
+              std::string::npos);
     // A change this session made and reported itself is not repeated when
     // the same row comes back from the store.
     v.note_rows({row(1, 6, store::kSeen)});
@@ -180,7 +183,8 @@ TEST(MailboxView, FlagFetchFormatting) {
     auto r = row(12, 99, store::kSeen | store::kDeleted, {"$Forwarded"});
     EXPECT_EQ(format_flags_fetch(3, r, true, true, true),
               "* 3 FETCH (FLAGS (\\Deleted \\Seen \\Recent $Forwarded) UID 12 MODSEQ (99))\r\n");
-    EXPECT_EQ(format_flags_fetch(3, r, false, false, false), "* 3 FETCH (FLAGS (\\Deleted \\Seen $Forwarded))\r\n");
+    EXPECT_EQ(format_flags_fetch(3, r, false, false, false),
+              "* 3 FETCH (FLAGS (\\Deleted \\Seen $Forwarded))\r\n");
 }
 
 }  // namespace

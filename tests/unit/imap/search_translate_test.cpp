@@ -31,7 +31,8 @@ SearchKey keys(const std::string& wire) {
     return std::get<SearchCmd>(c.body).key;
 }
 
-store::SearchNode translate(const std::string& wire, const MailboxView& v, const std::vector<store::Uid>* saved = nullptr,
+store::SearchNode translate(const std::string& wire, const MailboxView& v,
+                            const std::vector<store::Uid>* saved = nullptr,
                             std::optional<std::string_view> charset = std::nullopt) {
     SearchInputs in;
     in.view = &v;

@@ -21,7 +21,8 @@ inline Fed feed_wire(std::string_view wire, ReaderLimits limits = {}) {
     std::size_t pos = 0;
     for (int guard = 0; guard < 100000; ++guard) {
         std::size_t lf = wire.find("\r\n", pos);
-        std::string_view line = lf == std::string_view::npos ? wire.substr(pos) : wire.substr(pos, lf - pos);
+        std::string_view line =
+            lf == std::string_view::npos ? wire.substr(pos) : wire.substr(pos, lf - pos);
         pos = lf == std::string_view::npos ? wire.size() : lf + 2;
         auto st = r.on_line(line);
         while (st == CommandReader::State::need_literal) {
