@@ -61,6 +61,11 @@ std::vector<store::Uid> saved_result(const SearchReturn& r, const std::vector<st
 
 asio::awaitable<Reply> exec_search(SessionPtr s, CommandPtr c) {
     SearchCmd cmd = std::get<SearchCmd>(c->body);
+    // RFC 9051 6.4.4: IMAP4rev2 answers with ESEARCH; no RETURN means ALL.
+    if (s->rev2 && !cmd.ret) {
+        cmd.ret.emplace();
+        cmd.ret->all = true;
+    }
     std::string tag = c->tag;
     std::optional<std::string_view> charset;
     if (cmd.charset) charset = *cmd.charset;

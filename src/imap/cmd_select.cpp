@@ -54,6 +54,27 @@ std::string select_responses(const Session& s, bool examine) {
     return out;
 }
 
+// "* LIST (attributes) "/" name" for the selected mailbox. Children are
+// known for the account's own mailboxes (`own` lists them).
+std::string select_list_response(const Session& s, const store::Mailbox& box,
+                                 const std::vector<store::Mailbox>* own) {
+    std::string attrs;
+    if (own) {
+        bool listed = false, children = false;
+        for (const auto& m : *own) {
+            if (m.id == box.id) listed = true;
+            if (m.name.size() > box.name.size() &&
+                m.name.compare(0, box.name.size(), box.name) == 0 && m.name[box.name.size()] == '/')
+                children = true;
+        }
+        if (listed) attrs = children ? "\\HasChildren" : "\\HasNoChildren";
+    }
+    if (!box.special_use.empty()) attrs += (attrs.empty() ? "" : " ") + box.special_use;
+    std::string out = "* LIST (" + attrs + ") \"/\" ";
+    append_mailbox(out, s.selected->name, s.utf8());
+    return out + "\r\n";
+}
+
 // A changed message in the QRESYNC answer; nothing for one the view does
 // not show yet (it is announced with EXISTS later).
 std::string qresync_fetch(const Session& s, const store::MessageRow& row) {
@@ -117,6 +138,14 @@ asio::awaitable<Reply> exec_select(SessionPtr s, CommandPtr c) {
     std::vector<store::MessageRow>().swap(*rows);
     s->select(std::move(selected));
     s->send(select_responses(*s, read_only));
+    if (s->rev2) {
+        // RFC 9051 6.3.2: IMAP4rev2 requires a LIST response for the
+        // selected mailbox, with accurate attributes.
+        store::AccountId acct = s->account->id;
+        auto boxes = co_await net::await_store<std::vector<store::Mailbox>>(
+            [&](auto done) { st->list_mailboxes(acct, std::move(done)); });
+        if (s->selected) s->send(select_list_response(*s, box, boxes ? &*boxes : nullptr));
+    }
 
     if (sel.qresync && sel.qresync->uid_validity == s->selected->view.uid_validity()) {
         // RFC 7162 3.2.5.1: what changed since the client's MODSEQ.

@@ -155,6 +155,10 @@ def test_recent_goes_to_one_session(server):
     c.command(b"ENABLE IMAP4rev2")
     lines, _ = c.command(b"SELECT INBOX")
     assert not any(b"RECENT" in l for l in lines)
+    # ... and SELECT includes the mailbox's LIST response (RFC 9051 6.3.2).
+    assert b'* LIST (\\HasNoChildren) "/" "INBOX"' in lines, lines
+    lines, _ = c.command(b"SEARCH ALL")  # IMAP4rev2: ESEARCH instead of SEARCH
+    assert re.match(rb'\* ESEARCH \(TAG "R\d+"\) ALL 1$', lines[0]), lines
     for s in (a, b, c):
         s.close()
 
