@@ -1,8 +1,8 @@
 #include "imap/fetch_items.h"
 
 #include "imap/imap_date.h"
+#include "imap/object_id.h"
 #include "imap/response.h"
-#include "imap/status_data.h"
 #include "imap/wire_string.h"
 
 namespace postamt::imap {
@@ -58,10 +58,9 @@ void append_row_item(std::string& out, const FetchItem& it, const store::Message
             out += "MODSEQ (" + std::to_string(row.modseq) + ")";
             break;
         case FetchAttr::emailid:
-            if (row.message_id)
-                out += "EMAILID (" + email_object_id(row.message_id) + ")";
-            else
-                out += "EMAILID NIL";
+            // The content's identity (the blob): COPY and MOVE keep it, as
+            // RFC 8474 5.1 requires.
+            out += "EMAILID (" + email_object_id(row.blob.id) + ")";
             break;
         // RFC 8474 5.2: NIL while the server does not compute threads.
         case FetchAttr::threadid:

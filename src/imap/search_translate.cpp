@@ -6,6 +6,7 @@
 
 #include "common/text.h"
 #include "common/utf8.h"
+#include "imap/object_id.h"
 #include "imap/sequence_set.h"
 #include "mime/charset.h"
 #include "mime/date.h"
@@ -237,9 +238,18 @@ struct Translator {
                 n.number = static_cast<int64_t>(k.number);
                 return n;
             }
-            case K::emailid:
+            case K::emailid: {
+                // EMAILID names a blob (object_id.h): the shown messages
+                // with that content.
+                auto blob = parse_email_object_id(k.str);
+                std::vector<store::Uid> uids;
+                if (blob)
+                    for (const auto& e : v.entries())
+                        if (e.blob == *blob) uids.push_back(e.uid);
+                return uid_node(ranges_of(uids));
+            }
             case K::threadid: {
-                store::SearchNode n = node(k.kind == K::emailid ? N::email_id : N::thread_id);
+                store::SearchNode n = node(N::thread_id);
                 n.value = k.str;
                 return n;
             }

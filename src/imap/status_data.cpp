@@ -18,9 +18,6 @@ asio::awaitable<std::optional<uint32_t>> count_matching(SessionPtr s, store::Mai
 
 }  // namespace
 
-std::string mailbox_object_id(store::MailboxId id) { return "F" + std::to_string(id); }
-std::string email_object_id(store::MessageId id) { return "M" + std::to_string(id); }
-
 asio::awaitable<std::optional<std::string>> status_attributes(SessionPtr s, store::Mailbox mb,
                                                               std::vector<StatusItem> items) {
     std::string out;

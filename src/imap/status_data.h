@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "imap/command.h"
+#include "imap/object_id.h"
 #include "imap/session.h"
 
 namespace postamt::imap {
@@ -15,10 +16,5 @@ namespace postamt::imap {
 // the mailbox row.
 asio::awaitable<std::optional<std::string>> status_attributes(SessionPtr s, store::Mailbox mb,
                                                               std::vector<StatusItem> items);
-
-// OBJECTID MAILBOXID (RFC 8474 4): "F" and the store's mailbox id.
-std::string mailbox_object_id(store::MailboxId id);
-// OBJECTID EMAILID: "M" and the store's message id (store::parse_email_id reads it back).
-std::string email_object_id(store::MessageId id);
 
 }  // namespace postamt::imap

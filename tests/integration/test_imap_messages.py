@@ -354,3 +354,24 @@ def test_sort_and_thread(server):
     _, done = raw.command(b"SORT (DATE) X-NOPE ALL")
     assert b"NO [BADCHARSET" in done
     raw.close()
+
+
+def test_emailid_survives_copy_and_move(server):
+    raw = RawImap(server, mode="implicit")
+    raw.login()
+    msg = b"Subject: keep my id\r\n\r\nbody\r\n"
+    t = raw.tag()
+    raw.send(t + b" APPEND INBOX {%d+}\r\n%s\r\n" % (len(msg), msg))
+    raw.read_tagged(t)
+    raw.command(b"SELECT INBOX")
+    lines, _ = raw.command(b"FETCH 1 (EMAILID)")
+    emailid = re.search(rb"EMAILID \((M\d+)\)", lines[0]).group(1)
+    raw.command(b"COPY 1 Archive")
+    raw.command(b"MOVE 1 Trash")
+    for box in (b"Archive", b"Trash"):
+        raw.command(b"SELECT " + box)
+        lines, _ = raw.command(b"FETCH 1 (EMAILID)")
+        assert re.search(rb"EMAILID \((M\d+)\)", lines[0]).group(1) == emailid  # RFC 8474 5.1
+        lines, _ = raw.command(b"SEARCH EMAILID " + emailid)
+        assert lines == [b"* SEARCH 1"]
+    raw.close()

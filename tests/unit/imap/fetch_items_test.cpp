@@ -17,7 +17,8 @@ FetchItem item(FetchAttr a) {
 
 TEST(FetchItems, RowItems) {
     store::MessageRow r;
-    r.message_id = 77;
+    r.message_id = 5000;
+    r.blob.id = 77;
     r.uid = 5;
     r.modseq = 9;
     r.flags.system = store::kSeen | store::kAnswered;

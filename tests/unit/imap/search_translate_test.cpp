@@ -16,6 +16,7 @@ MailboxView view_of(std::vector<store::Uid> uids, store::Uid recent_after) {
         store::MessageRow r;
         r.uid = u;
         r.modseq = u;
+        r.blob.id = u + 100;
         rows.push_back(r);
     }
     store::Mailbox mb;
@@ -123,9 +124,13 @@ TEST(SearchTranslate, TextKeysAndNesting) {
     EXPECT_EQ(n.children[0].kind, N::body);
     EXPECT_EQ(n.children[1].kind, N::not_);
     EXPECT_EQ(n.children[1].children[0].kind, N::text);
-    n = translate("EMAILID M42", v);
-    EXPECT_EQ(n.kind, N::email_id);
-    EXPECT_EQ(n.value, "M42");
+    // EMAILID is the blob (object_id.h): the shown messages with that content.
+    n = translate("EMAILID M101", v);
+    ASSERT_EQ(n.kind, N::uids);
+    EXPECT_EQ(n.uids[0].first, 1u);
+    EXPECT_EQ(n.uids[0].last, 1u);
+    EXPECT_EQ(translate("EMAILID M999", v).kind, N::none);
+    EXPECT_EQ(translate("EMAILID x1", v).kind, N::none);
     SearchInputs in;
     in.view = &v;
     auto r = translate_search(keys("MODSEQ 5"), std::nullopt, in);
