@@ -30,7 +30,7 @@ struct ReaderLimits {
     uint64_t max_message_size = 50ull << 20;
     uint64_t max_append_bytes = 200ull << 20;  // sum of a MULTIAPPEND's messages
     std::size_t max_command_bytes = 1 << 20;   // text and non-message literals
-    std::size_t max_literals = 10000;
+    std::size_t max_literals = 2000;  // every synchronising one re-parses the text so far
     int max_depth = kDefaultMaxDepth;
 };
 

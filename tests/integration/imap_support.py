@@ -45,7 +45,7 @@ class RawImap:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         if mode == "implicit":
             self.sock = tls_context().wrap_socket(self.sock, server_hostname="localhost")
-        self.buf = b""
+        self.buf = bytearray()  # amortised appends: big literals stay linear
         self.timeout = timeout
         self.greeting = self.read_line()
         if mode == "starttls":
@@ -65,30 +65,34 @@ class RawImap:
 
     def _fill(self, deadline):
         if time.time() > deadline:
-            raise TimeoutError(f"no data; buffered: {self.buf!r}")
+            raise TimeoutError(f"no data; buffered: {bytes(self.buf[:200])!r}")
         self.sock.settimeout(max(0.05, deadline - time.time()))
         chunk = self.sock.recv(65536)
         if not chunk:
-            raise EOFError(f"connection closed; buffered: {self.buf!r}")
+            raise EOFError(f"connection closed; buffered: {bytes(self.buf[:200])!r}")
         self.buf += chunk
 
     def read_line(self, timeout=None) -> bytes:
         """One response line including the data of literals it announces."""
         deadline = time.time() + (timeout or self.timeout)
-        out = b""
+        out = bytearray()
+        scanned = 0
         while True:
-            while b"\r\n" not in self.buf:
+            while (i := self.buf.find(b"\r\n", scanned)) < 0:
+                scanned = max(0, len(self.buf) - 1)
                 self._fill(deadline)
-            line, self.buf = self.buf.split(b"\r\n", 1)
+            line = bytes(self.buf[:i])
+            del self.buf[:i + 2]
+            scanned = 0
             out += line
             m = re.search(rb"~?\{(\d+)\}$", line)
             if not m:
-                return out
+                return bytes(out)
             n = int(m.group(1))
             while len(self.buf) < n:
                 self._fill(deadline)
             out += b"\r\n" + self.buf[:n]
-            self.buf = self.buf[n:]
+            del self.buf[:n]
 
     def read_tagged(self, tag: bytes, timeout=None):
         """Lines up to and including the tagged one: (untagged list, tagged line)."""
@@ -128,7 +132,8 @@ class RawImap:
                 break
             except ssl.SSLWantReadError:
                 break
-        data, self.buf = self.buf, b""
+        data = bytes(self.buf)
+        self.buf = bytearray()
         return data
 
 
