@@ -3,6 +3,7 @@
 #include "common/text.h"
 #include "imap/executors.h"
 #include "imap/mailbox_names.h"
+#include "imap/object_id.h"
 #include "net/await_store.h"
 
 namespace postamt::imap {
@@ -50,7 +51,8 @@ asio::awaitable<Reply> exec_create(SessionPtr s, CommandPtr c) {
     auto r = co_await net::await_store<store::Mailbox>(
         [&](auto done) { st->create_mailbox(acct, n, special, 0, std::move(done)); });
     if (!r) co_return store_error_reply(r.error(), "Cannot create mailbox");
-    co_return Reply::ok("CREATE completed");
+    // RFC 8474 4.1: the new mailbox's MAILBOXID.
+    co_return Reply::ok("CREATE completed", "MAILBOXID (" + mailbox_object_id(r->id) + ")");
 }
 
 asio::awaitable<Reply> exec_delete(SessionPtr s, CommandPtr c) {

@@ -132,7 +132,7 @@ def test_create_special_use(server):
     raw = RawImap(server, mode="implicit")
     raw.login()
     _, done = raw.command(b'CREATE "Sent Items" (USE (\\Sent))')
-    assert b" OK " in done, done
+    assert re.search(rb" OK \[MAILBOXID \(F\d+\)\] ", done), done  # RFC 8474 4.1
     _, done = raw.command(b"CREATE Bad (USE (\\Bogus))")
     assert b"NO [USEATTR]" in done
     lines, _ = raw.command(b'LIST "" "Sent Items"')
