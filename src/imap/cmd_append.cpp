@@ -3,9 +3,11 @@
 // and UTF8 (RFC 6855 4). OK is sent only after the store committed (the
 // message survives kill -9 from then on).
 #include "common/log.h"
+#include "imap/acl_rights.h"
 #include "imap/executors.h"
 #include "imap/mailbox_names.h"
 #include "imap/sequence_set.h"
+#include "imap/shared_mailboxes.h"
 #include "net/await_store.h"
 
 namespace postamt::imap {
@@ -13,13 +15,40 @@ namespace {
 
 Reply trycreate() { return Reply::no("Mailbox does not exist", "TRYCREATE"); }
 
-asio::awaitable<Result<std::optional<store::Mailbox>>> find_mailbox(SessionPtr s,
-                                                                    std::string name) {
-    std::shared_ptr<store::Store> st = s->ctx->store;
-    store::AccountId acct = s->account->id;
-    auto r = co_await net::await_store<std::optional<store::Mailbox>>(
-        [&](auto done) { st->get_mailbox(acct, name, std::move(done)); });
-    co_return r;
+// The target, own or shared (shared_mailboxes.h); a Reply when APPEND to
+// it must be refused: no such mailbox (TRYCREATE), or no "i" right
+// (RFC 4314 4: APPEND needs "i").
+struct Target {
+    std::optional<ResolvedMailbox> mailbox;
+    std::optional<Reply> refusal;
+};
+
+asio::awaitable<Target> find_target(SessionPtr s, std::string name) {
+    Target t;
+    auto r = co_await resolve_mailbox(s, name);
+    if (!r) {
+        t.refusal = r.error().code == Errc::not_found
+                        ? trycreate()
+                        : store_error_reply(r.error(), "Cannot append message");
+        co_return t;
+    }
+    if (!acl::has(r->rights, 'i')) {
+        t.refusal = Reply::no("Appending needs the \"i\" right", "NOPERM");
+        co_return t;
+    }
+    t.mailbox = std::move(*r);
+    co_return t;
+}
+
+// RFC 4314 4: flags the user may not set are dropped from an APPEND.
+store::Flags allowed_flags(store::Flags f, const std::string& rights) {
+    if (!acl::has(rights, 's')) f.system &= ~static_cast<uint32_t>(store::kSeen);
+    if (!acl::has(rights, 't')) f.system &= ~static_cast<uint32_t>(store::kDeleted);
+    if (!acl::has(rights, 'w')) {
+        f.system &= static_cast<uint32_t>(store::kSeen | store::kDeleted);
+        f.keywords.clear();
+    }
+    return f;
 }
 
 Reply delivery_error(Errc code, const std::string& msg) {
@@ -44,12 +73,12 @@ asio::awaitable<std::optional<Reply>> append_precheck(SessionPtr s, LiteralProbe
     if (!name) co_return Reply::no(name.error().message, "CANNOT");
     if (size > s->ctx->limits.max_message_size)
         co_return Reply::no("Message is larger than the server accepts", "TOOBIG");
-    auto mb = co_await find_mailbox(s, *name);
-    if (!mb) co_return store_error_reply(mb.error(), "Cannot append message");
-    if (!*mb) co_return trycreate();
-    // RFC 9051 6.3.12 / DESIGN.md: refuse over quota before the client sends the data.
+    Target target = co_await find_target(s, *name);
+    if (target.refusal) co_return target.refusal;
+    // RFC 9051 6.3.12 / DESIGN.md: refuse over quota before the client sends
+    // the data (the owner's quota for a shared mailbox).
     std::shared_ptr<store::Store> st = s->ctx->store;
-    store::AccountId acct = s->account->id;
+    store::AccountId acct = target.mailbox->owner.id;
     int64_t bytes = static_cast<int64_t>(size);
     auto q = co_await net::await_store<Unit>(
         [&](auto done) { st->check_quota(acct, bytes, std::move(done)); });
@@ -75,13 +104,14 @@ asio::awaitable<Reply> exec_append(SessionPtr s, CommandPtr c) {
         if (std::get<AppendCmd>(c->body).messages[i].data.empty())
             co_return Reply::no("Empty message", "CANNOT");
     }
-    auto mb = co_await find_mailbox(s, *name);
-    if (!mb) co_return store_error_reply(mb.error(), "Cannot append message");
-    if (!*mb) co_return trycreate();
-    store::Mailbox box = **mb;
+    Target target = co_await find_target(s, *name);
+    if (target.refusal) co_return *target.refusal;
+    store::Mailbox box = target.mailbox->mailbox;
+    std::string rights = target.mailbox->rights;
+    for (auto& f : flags) f = allowed_flags(std::move(f), rights);
 
     std::shared_ptr<store::Store> st = s->ctx->store;
-    store::AccountId acct = s->account->id;
+    store::AccountId acct = target.mailbox->owner.id;
     std::vector<uint32_t> uids;
     uint32_t uid_validity = box.uid_validity;
     for (std::size_t i = 0; i < count; ++i) {

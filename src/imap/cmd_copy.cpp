@@ -1,9 +1,11 @@
 // COPY / UID COPY (RFC 9051 6.4.7, COPYUID RFC 4315) and MOVE / UID MOVE
 // (RFC 6851).
+#include "imap/acl_rights.h"
 #include "imap/executors.h"
 #include "imap/mailbox_names.h"
 #include "imap/message_set.h"
 #include "imap/sequence_set.h"
+#include "imap/shared_mailboxes.h"
 #include "net/await_store.h"
 
 namespace postamt::imap {
@@ -19,19 +21,23 @@ asio::awaitable<Reply> exec_copy(SessionPtr s, CommandPtr c) {
     if (!name) co_return Reply::no(name.error().message, "CANNOT");
 
     std::shared_ptr<store::Store> st = s->ctx->store;
-    store::AccountId acct = s->account->id;
     std::string n = *name;
-    auto dest = co_await net::await_store<std::optional<store::Mailbox>>(
-        [&](auto done) { st->get_mailbox(acct, n, std::move(done)); });
-    if (!dest) co_return store_error_reply(dest.error(), verb + " failed");
-    // RFC 9051 6.4.7: no implicit creation; TRYCREATE tells the client it may.
-    if (!*dest) co_return Reply::no("Mailbox does not exist", "TRYCREATE");
+    // Own or shared (shared_mailboxes.h); COPY/MOVE into it needs "i" (RFC 4314 4).
+    auto dest = co_await resolve_mailbox(s, n);
+    if (!dest) {
+        // RFC 9051 6.4.7: no implicit creation; TRYCREATE tells the client it may.
+        if (dest.error().code == Errc::not_found)
+            co_return Reply::no("Mailbox does not exist", "TRYCREATE");
+        co_return store_error_reply(dest.error(), verb + " failed");
+    }
+    if (!acl::has(dest->rights, 'i'))
+        co_return Reply::no("Copying needs the \"i\" right", "NOPERM");
     if (seqs->empty()) co_return Reply::ok(verb + " completed (no messages)");
     if (!s->selected) co_return Reply::no("No mailbox selected");
 
     store::CopyRequest req;
     req.from = s->selected->view.mailbox();
-    req.to = (*dest)->id;
+    req.to = dest->mailbox.id;
     req.uids = uid_ranges_of(s->selected->view, *seqs);
     req.move = cmd.move;
     if (cmd.move && req.from == req.to)
@@ -44,7 +50,8 @@ asio::awaitable<Reply> exec_copy(SessionPtr s, CommandPtr c) {
             co_return Reply::no("Mailbox is full (quota exceeded)", "OVERQUOTA");
         co_return store_error_reply(res.error(), verb + " failed");
     }
-    if (s->selected && s->selected->view.mailbox() == (*dest)->id) co_await s->pull_changes(true);
+    if (s->selected && s->selected->view.mailbox() == dest->mailbox.id)
+        co_await s->pull_changes(true);
     std::string copyuid;
     if (!res->mapping.empty()) {
         std::vector<uint32_t> src, dst;

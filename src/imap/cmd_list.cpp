@@ -200,14 +200,16 @@ asio::awaitable<Reply> exec_status(SessionPtr s, CommandPtr c) {
     std::vector<StatusItem> items = std::get<StatusCmd>(c->body).items;
     auto name = mailbox_from_wire(raw, s->utf8());
     if (!name) co_return Reply::no(name.error().message, "CANNOT");
-    std::shared_ptr<store::Store> st = s->ctx->store;
-    store::AccountId acct = s->account->id;
     std::string n = *name;
-    auto mb = co_await net::await_store<std::optional<store::Mailbox>>(
-        [&](auto done) { st->get_mailbox(acct, n, std::move(done)); });
-    if (!mb) co_return store_error_reply(mb.error(), "Cannot get status");
-    if (!*mb) co_return Reply::no("No such mailbox", "NONEXISTENT");
-    store::Mailbox box = **mb;
+    // Own or shared (shared_mailboxes.h); STATUS needs "r" (RFC 4314 4).
+    auto mb = co_await resolve_mailbox(s, n);
+    if (!mb) {
+        if (mb.error().code == Errc::not_found)
+            co_return Reply::no("No such mailbox", "NONEXISTENT");
+        co_return store_error_reply(mb.error(), "Cannot get status");
+    }
+    if (!acl::has(mb->rights, 'r')) co_return Reply::no("STATUS needs the \"r\" right", "NOPERM");
+    store::Mailbox box = mb->mailbox;
     auto attrs = co_await status_attributes(s, box, items);
     if (!attrs) co_return Reply::no("Cannot get status: temporarily unavailable", "UNAVAILABLE");
     std::string out = "* STATUS ";

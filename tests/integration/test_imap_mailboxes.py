@@ -191,3 +191,39 @@ def test_non_ascii_names_mutf7_and_utf8(server):
     lines, _ = raw.command(b'LIST "" "&BB8EQAQ4BDIENQRC-"')
     assert set(names(lines)) == {"&BB8EQAQ4BDIENQRC-"}
     raw.close()
+
+
+def test_append_copy_status_on_shared_mailbox(server):
+    bob = login(server)
+    assert bob.create("Team")[0] == "OK"
+    assert bob.setacl("Team", "carol@example.org", "lri")[0] == "OK"
+    carol = RawImap(server, mode="implicit")
+    carol.login("carol@example.org")
+    shared = b'"Shared/bob@example.org/Team"'
+    msg = b"Subject: from carol\r\n\r\nhi\r\n"
+    t = carol.tag()
+    carol.send(t + b" APPEND " + shared + b" (\\Seen \\Flagged) {%d}\r\n" % len(msg))
+    assert carol.read_line().startswith(b"+ ")
+    carol.send(msg + b"\r\n")
+    _, done = carol.read_tagged(t)
+    assert b" OK [APPENDUID " in done, done
+    # Stored in bob's mailbox; without "s"/"w" the flags were dropped (RFC 4314 4).
+    assert server.message("bob@example.org", 1, mailbox="Team") == msg
+    lines, done = carol.command(b"STATUS " + shared + b" (MESSAGES UNSEEN)")
+    assert lines == [b"* STATUS " + shared + b" (MESSAGES 1 UNSEEN 1)"], lines
+    carol.command(b"SELECT " + shared)
+    _, done = carol.command(b"COPY 1 INBOX")
+    assert b" OK " in done
+    _, done = carol.command(b"SELECT INBOX")
+    _, done = carol.command(b"COPY 1 " + shared)
+    assert b" OK [COPYUID " in done, done
+    # Without "i": refused before the literal, and for COPY.
+    assert bob.setacl("Team", "carol@example.org", "lr")[0] == "OK"
+    t = carol.tag()
+    carol.send(t + b" APPEND " + shared + b" {%d}\r\n" % len(msg))
+    _, done = carol.read_tagged(t)
+    assert b" NO [NOPERM]" in done, done
+    _, done = carol.command(b"COPY 1 " + shared)
+    assert b" NO [NOPERM]" in done, done
+    carol.close()
+    bob.logout()
