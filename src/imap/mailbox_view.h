@@ -10,6 +10,7 @@
 // someone else keeps its number (and stays fetchable: the session holds a
 // BlobPin, and its blob id is cached here) until the EXPUNGE/VANISHED for
 // it has been sent; new messages get numbers when EXISTS is sent.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -76,6 +77,9 @@ class MailboxView {
     // What store::changes_since(mailbox, known_modseq()) returned.
     void apply(const store::MailboxChanges& changes);
     bool has_pending() const;
+    // A pull started after the doorbell said "at MODSEQ n" has seen
+    // everything up to n, even if the store reported a lower highest MODSEQ.
+    void raise_known(store::ModSeq n) { known_modseq_ = std::max(known_modseq_, n); }
     bool has_pending_expunges() const { return !pending_expunged_.empty(); }
     // Rows this session changed itself and reports in its own responses
     // (STORE, FETCH setting \Seen): later pulls do not repeat them.

@@ -77,7 +77,8 @@ asio::awaitable<bool> Session::pull_changes(bool force) {
     if (!selected) co_return true;
     if (selected->gone) co_return false;
     store::ModSeq known = selected->view.known_modseq();
-    if (!force && selected->bell->rung.load() <= known) co_return true;
+    store::ModSeq rung = selected->bell->rung.load();
+    if (!force && rung <= known) co_return true;
     std::shared_ptr<store::Store> st = ctx->store;
     store::MailboxId mb = selected->view.mailbox();
     auto ch = co_await net::await_store<store::MailboxChanges>(
@@ -94,6 +95,10 @@ asio::awaitable<bool> Session::pull_changes(bool force) {
         co_return true;
     }
     selected->view.apply(*ch);
+    // Everything rung before the pull is in it: never pull again for the
+    // same ring (an IDLE would spin if a ring's MODSEQ were above what the
+    // mailbox reports).
+    selected->view.raise_known(rung);
     co_return true;
 }
 
