@@ -25,17 +25,20 @@ struct IdleState {
 
 asio::awaitable<void> idle_notifier(SessionPtr s, std::shared_ptr<IdleState> st) {
     std::chrono::seconds keepalive = s->ctx->idle_keepalive;
+    // The last pull failed to catch up (store unavailable): retry after a
+    // second instead of spinning.
+    bool lagging = false;
     while (!st->stop) {
         // A ring that came while we were busy (no wait to cancel) is not lost:
         // the doorbell's MODSEQ is ahead of the view.
         bool rung =
             s->selected && s->selected->bell->rung.load() > s->selected->view.known_modseq();
         bool keepalive_due = false;
-        if (!rung) {
-            st->wake.expires_after(keepalive);
+        if (!rung || lagging) {
+            st->wake.expires_after(lagging ? std::chrono::seconds(1) : keepalive);
             auto [ec] = co_await st->wake.async_wait(asio::as_tuple(asio::use_awaitable));
             if (st->stop) break;
-            keepalive_due = !ec;
+            keepalive_due = !ec && !lagging;
         }
         if (keepalive_due) {
             s->send("* OK Still here\r\n");
@@ -45,6 +48,8 @@ asio::awaitable<void> idle_notifier(SessionPtr s, std::shared_ptr<IdleState> st)
                 // DONE came meanwhile: what was pulled goes out before the tagged OK.
                 break;
             }
+            lagging =
+                s->selected && s->selected->bell->rung.load() > s->selected->view.known_modseq();
         }
         if (s->conn->buffered_output() > 0 && !co_await s->conn->flush()) {
             st->failed = true;
