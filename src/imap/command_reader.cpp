@@ -106,9 +106,12 @@ CommandReader::State CommandReader::on_line(std::string_view line) {
     // literals); the probe gives the exact answer for synchronising ones.
     if (is_append_) {
         std::string_view before = line.substr(0, a.start);
+        // Exactly "<tag> APPEND " before it (a mailbox named "APPEND" is
+        // followed by the message, not by its own name).
         bool mailbox_literal = !seen_message_ && literals_.empty() &&
-                               text_.size() == line.size() + 2 && before.size() >= 7 &&
-                               text::iequals(before.substr(before.size() - 7), "APPEND ");
+                               text_.size() == line.size() + 2 && !tag_.empty() &&
+                               before.size() == tag_.size() + 8 &&
+                               text::iequals(before.substr(tag_.size()), " APPEND ");
         literal_.message = !mailbox_literal;
     }
     if (literal_.message) {

@@ -375,6 +375,15 @@ TEST(ImapParser, LiteralLimits) {
     EXPECT_EQ(r.on_line("a APPEND {20}"), CommandReader::State::need_literal);
     EXPECT_FALSE(r.literal().message);
     EXPECT_TRUE(r.literal().too_big);
+    r.reset();
+    // A mailbox named "APPEND": the literal after it is the message
+    // (fuzz_imap_command found the probe and the reader disagreeing).
+    EXPECT_EQ(r.on_line("a APPEND APPEND {50}"), CommandReader::State::need_literal);
+    EXPECT_TRUE(r.literal().message);
+    EXPECT_TRUE(r.probe().is_message);
+    r.reset();
+    EXPECT_EQ(r.on_line("abc append {5}"), CommandReader::State::need_literal);
+    EXPECT_FALSE(r.literal().message);
 }
 
 TEST(ImapParser, ProbeBeforeSynchronisingLiteral) {
