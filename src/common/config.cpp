@@ -137,6 +137,9 @@ Result<Config> load_config(const std::string& path) {
     resolve(cfg->log.file, base);
     resolve(cfg->tls.cert, base);
     resolve(cfg->tls.key, base);
+    resolve(cfg->dns.trust_anchor, base);
+    resolve(cfg->dkim.key_dir, base);
+    resolve(cfg->outbound.smarthost_password_file, base);
     for (auto& c : cfg->tls.certificates) {
         resolve(c.cert, base);
         resolve(c.key, base);

@@ -134,6 +134,66 @@ struct Pop3Config {
     bool operator==(const Pop3Config&) const = default;
 };
 
+// [submission] (docs/submission.md): ports 587/465, authenticated users only.
+struct SubmissionConfig {
+    // Per authenticated user; 0: no limit. Over the limit MAIL gets
+    // 450 4.7.1 (hourly count) and RCPT 452 4.5.3 (recipients).
+    std::uint32_t max_messages_per_hour = 500;
+    std::uint32_t max_recipients = 100;
+    // What the Received header shows of the submitting client:
+    // "full" (its name and IP address), "private" (only "authenticated
+    // user", no address; the default), "none" (no Received header).
+    std::string received_header = "private";
+    bool operator==(const SubmissionConfig&) const = default;
+};
+
+// [queue] (docs/queue.md): outbound messages waiting for their next attempt.
+struct QueueConfig {
+    std::chrono::seconds max_age{5 * 86400};     // then bounce (RFC 5321 4.5.4.1)
+    std::chrono::seconds retry_min{300};         // first retry; doubles per attempt
+    std::chrono::seconds retry_max{4000};        // ceiling of the interval
+    std::chrono::seconds delay_warning{0};       // 0: no delay DSN; else once, after this
+    std::chrono::seconds lease{600};             // a node owns a claimed entry this long
+    bool operator==(const QueueConfig&) const = default;
+};
+
+// [outbound] (docs/queue.md): the SMTP client that delivers the queue.
+struct OutboundConfig {
+    std::uint16_t port = 25;                     // of the MX hosts (tests use a high port)
+    std::vector<std::string> source_addresses;   // bind to these (one per family); empty: any
+    std::string helo_name;                       // empty: server.hostname
+    std::string tls = "opportunistic";           // "opportunistic", "required", "none"
+    std::uint32_t max_per_destination = 20;      // concurrent connections per MX host
+    std::uint32_t max_connections = 200;         // all destinations together
+    std::chrono::seconds connect_timeout{30};
+    std::chrono::seconds command_timeout{300};   // RFC 5321 4.5.3.2 (DATA end: 10 min)
+    // Relay everything through a provider instead of MX lookups:
+    // "host" or "host:port"; smarthost_tls "starttls" (port 587 style,
+    // required) or "implicit" (465); AUTH PLAIN/LOGIN when a user is set.
+    std::string smarthost;
+    std::string smarthost_tls = "starttls";
+    std::string smarthost_user;
+    std::string smarthost_password_file;          // file holding the password
+    bool operator==(const OutboundConfig&) const = default;
+};
+
+// [dns]: the resolver used for MX/A/AAAA (and later TXT) lookups.
+struct DnsConfig {
+    // "ip" or "ip@port"; empty: the servers of /etc/resolv.conf.
+    std::vector<std::string> forwarders;
+    // DNSSEC trust anchor file (dns-root-data); empty: no validation.
+    std::string trust_anchor;
+    bool operator==(const DnsConfig&) const = default;
+};
+
+// [dkim] (docs/dkim.md): signing of outgoing mail at enqueue.
+struct DkimConfig {
+    bool sign = true;                 // sign when the From domain has keys
+    std::string selector = "postamt"; // default selector for `postamt dkim generate`
+    std::string key_dir;              // empty: server.data_dir/dkim
+    bool operator==(const DkimConfig&) const = default;
+};
+
 struct Config {
     ServerConfig server;
     LogConfig log;
@@ -144,6 +204,11 @@ struct Config {
     StoreConfig store;
     SmtpConfig smtp;
     Pop3Config pop3;
+    SubmissionConfig submission;
+    QueueConfig queue;
+    OutboundConfig outbound;
+    DnsConfig dns;
+    DkimConfig dkim;
     bool operator==(const Config&) const = default;
 };
 

@@ -1,6 +1,7 @@
 // parse_config(): TOML text -> Config. The schema is table-driven (one Field
 // per key) so unknown-key detection, "did you mean" hints and
 // config_key_paths() all use the same list. toml++ is included here only.
+#include <charconv>
 #include <arpa/inet.h>
 #include <fmt/core.h>
 #include <toml++/toml.h>
@@ -904,6 +905,193 @@ constexpr Field<Config> kPop3[] = {
                          Config& cfg) { read_bool(c, n, p, cfg.pop3.lock_maildrop); }},
 };
 
+// A string chosen from a fixed set (kept as the string in the struct).
+void read_choice(Ctx& c, const toml::node& n, const std::string& path,
+                 std::initializer_list<std::string_view> choices, std::string& out) {
+    if (auto s = n.as_string()) {
+        for (auto ch : choices) {
+            if (ch == s->get()) {
+                out = s->get();
+                return;
+            }
+        }
+    }
+    std::string list;
+    for (auto ch : choices) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", ch);
+    c.add(n.source(), fmt::format("'{}' must be one of {}, got {}", path, list, describe(n)));
+}
+
+// An array of strings, each checked by `ok` (which explains what it wants).
+void read_string_list(Ctx& c, const toml::node& n, const std::string& path,
+                      bool (*ok)(const std::string&), std::string_view want,
+                      std::vector<std::string>& out) {
+    const toml::array* a = n.as_array();
+    if (!a) {
+        c.add(n.source(), fmt::format("'{}' must be an array of strings, got {}", path, describe(n)));
+        return;
+    }
+    std::vector<std::string> v;
+    for (const auto& e : *a) {
+        const auto* s = e.as_string();
+        if (!s || !ok(s->get())) {
+            c.add(e.source(), fmt::format("'{}' entries must be {}, got {}", path, want, describe(e)));
+            return;
+        }
+        v.push_back(s->get());
+    }
+    out = std::move(v);
+}
+
+std::optional<unsigned> parse_port(std::string_view s) {
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size() || v < 1 || v > 65535) return std::nullopt;
+    return v;
+}
+
+// "ip" or "ip@port" (libunbound's forwarder syntax).
+bool valid_forwarder(const std::string& s) {
+    auto at = s.find('@');
+    if (at == std::string::npos) return valid_ip(s);
+    return valid_ip(s.substr(0, at)) && parse_port(std::string_view(s).substr(at + 1));
+}
+
+// ---- [submission]
+constexpr Field<Config> kSubmission[] = {
+    {"max_messages_per_hour",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_int(c, n, p, 0, 10'000'000, cfg.submission.max_messages_per_hour);
+     }},
+    {"max_recipients",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_int(c, n, p, 0, 100'000, cfg.submission.max_recipients);
+     }},
+    {"received_header",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_choice(c, n, p, {"full", "private", "none"}, cfg.submission.received_header);
+     }},
+};
+
+// ---- [queue]
+constexpr Field<Config> kQueue[] = {
+    {"max_age",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_duration(c, n, p, seconds(60), seconds(60 * kDay), cfg.queue.max_age);
+     }},
+    {"retry_min",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_duration(c, n, p, seconds(1), seconds(kDay), cfg.queue.retry_min);
+     }},
+    {"retry_max",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_duration(c, n, p, seconds(1), seconds(7 * kDay), cfg.queue.retry_max);
+     }},
+    {"delay_warning",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_duration(c, n, p, seconds(0), seconds(30 * kDay), cfg.queue.delay_warning);
+     }},
+    {"lease",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_duration(c, n, p, seconds(10), seconds(kDay), cfg.queue.lease);
+     }},
+};
+
+// ---- [outbound]
+constexpr Field<Config> kOutbound[] = {
+    {"port",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_int(c, n, p, 1, 65535, cfg.outbound.port);
+     }},
+    {"source_addresses",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_string_list(c, n, p, valid_ip, "IP addresses", cfg.outbound.source_addresses);
+     }},
+    {"helo_name",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_domain(c, n, p, cfg.outbound.helo_name, true);
+     }},
+    {"tls",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_choice(c, n, p, {"opportunistic", "required", "none"}, cfg.outbound.tls);
+     }},
+    {"max_per_destination",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_int(c, n, p, 1, 1000, cfg.outbound.max_per_destination);
+     }},
+    {"max_connections",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_int(c, n, p, 1, 100'000, cfg.outbound.max_connections);
+     }},
+    {"connect_timeout",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_duration(c, n, p, seconds(1), seconds(600), cfg.outbound.connect_timeout);
+     }},
+    {"command_timeout",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_duration(c, n, p, seconds(1), seconds(3600), cfg.outbound.command_timeout);
+     }},
+    {"smarthost",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         if (!n.is_string()) return read_string(c, n, p, cfg.outbound.smarthost);
+         std::string v = n.as_string()->get();
+         std::string host = v;
+         bool ok = true;
+         if (auto colon = v.rfind(':'); colon != std::string::npos) {
+             host = v.substr(0, colon);
+             ok = parse_port(std::string_view(v).substr(colon + 1)).has_value();
+         }
+         ok = ok && (v.empty() || valid_hostname(host) || valid_ip(host));
+         if (ok)
+             cfg.outbound.smarthost = text::to_lower(v);
+         else
+             c.add(n.source(), fmt::format("'{}' must be \"host\" or \"host:port\" such as "
+                                           "\"smtp.provider.example:587\", got {}",
+                                           p, describe(n)));
+     }},
+    {"smarthost_tls",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_choice(c, n, p, {"starttls", "implicit"}, cfg.outbound.smarthost_tls);
+     }},
+    {"smarthost_user",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_string(c, n, p, cfg.outbound.smarthost_user);
+     }},
+    {"smarthost_password_file",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_path(c, n, p, cfg.outbound.smarthost_password_file, true);
+     }},
+};
+
+// ---- [dns]
+constexpr Field<Config> kDns[] = {
+    {"forwarders",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_string_list(c, n, p, valid_forwarder, "\"ip\" or \"ip@port\"",
+                          cfg.dns.forwarders);
+     }},
+    {"trust_anchor",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_path(c, n, p, cfg.dns.trust_anchor, true);
+     }},
+};
+
+// ---- [dkim]
+constexpr Field<Config> kDkim[] = {
+    {"sign", [](Ctx& c, const toml::node& n, const std::string& p,
+                Config& cfg) { read_bool(c, n, p, cfg.dkim.sign); }},
+    {"selector",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         // RFC 6376 3.1: a selector is one or more DNS labels.
+         std::string v;
+         read_domain(c, n, p, v, false);
+         if (!v.empty()) cfg.dkim.selector = v;
+     }},
+    {"key_dir",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_path(c, n, p, cfg.dkim.key_dir, true);
+     }},
+};
+
 constexpr Field<Config> kTop[] = {
     {"server", [](Ctx& c, const toml::node& n, const std::string& p,
                   Config& cfg) { read_section<Config>(c, n, p, kServer, cfg); }},
@@ -923,6 +1111,16 @@ constexpr Field<Config> kTop[] = {
                 Config& cfg) { read_section<Config>(c, n, p, kSmtp, cfg); }},
     {"pop3", [](Ctx& c, const toml::node& n, const std::string& p,
                 Config& cfg) { read_section<Config>(c, n, p, kPop3, cfg); }},
+    {"submission", [](Ctx& c, const toml::node& n, const std::string& p,
+                      Config& cfg) { read_section<Config>(c, n, p, kSubmission, cfg); }},
+    {"queue", [](Ctx& c, const toml::node& n, const std::string& p,
+                 Config& cfg) { read_section<Config>(c, n, p, kQueue, cfg); }},
+    {"outbound", [](Ctx& c, const toml::node& n, const std::string& p,
+                    Config& cfg) { read_section<Config>(c, n, p, kOutbound, cfg); }},
+    {"dns", [](Ctx& c, const toml::node& n, const std::string& p,
+               Config& cfg) { read_section<Config>(c, n, p, kDns, cfg); }},
+    {"dkim", [](Ctx& c, const toml::node& n, const std::string& p,
+                Config& cfg) { read_section<Config>(c, n, p, kDkim, cfg); }},
 };
 
 template <class Target>
@@ -944,6 +1142,11 @@ std::vector<std::string> all_key_paths() {
     add_paths<Config>(out, "store", kStore);
     add_paths<Config>(out, "smtp", kSmtp);
     add_paths<Config>(out, "pop3", kPop3);
+    add_paths<Config>(out, "submission", kSubmission);
+    add_paths<Config>(out, "queue", kQueue);
+    add_paths<Config>(out, "outbound", kOutbound);
+    add_paths<Config>(out, "dns", kDns);
+    add_paths<Config>(out, "dkim", kDkim);
     return out;
 }
 

@@ -440,7 +440,7 @@ TEST(ConfigUnknownKeys, NestedTypoSuggestsKey) {
 TEST(ConfigUnknownKeys, TopLevel) {
     EXPECT_THAT(errors_of("foo = 1"),
                 HasSubstr("unknown key 'foo' (known sections: server, log, tls, listener, limits, "
-                          "auth, store, smtp, pop3)"));
+                          "auth, store, smtp, pop3, submission, queue, outbound, dns, dkim)"));
     EXPECT_THAT(errors_of("[limit]\nmax_errors = 3"),
                 HasSubstr("unknown key 'limit' (did you mean 'limits'?)"));
     EXPECT_THAT(errors_of("lgo.level = \"info\""),
@@ -749,5 +749,5 @@ TEST(ConfigKeys, PathsListed) {
     EXPECT_TRUE(has("limits.pop3_idle_timeout"));
     EXPECT_FALSE(has("tls.certificate"));
     EXPECT_TRUE(has("pop3.expire_days"));
-    EXPECT_EQ(keys.size(), 45u);
+    EXPECT_EQ(keys.size(), 70u);
 }
