@@ -46,6 +46,35 @@ struct DeliveryTarget {
     Flags flags;
 };
 
+// ---- outbound queue (outbound_ops.cpp; docs/queue.md) ---------------------
+// NOTIFY bits (RFC 3461 4.1); 0: not given, which this server treats as
+// FAILURE,DELAY (the MTA's choice per RFC 3461 4.1).
+enum OutboundNotify : uint8_t {
+    kNotifySuccess = 1,
+    kNotifyFailure = 2,
+    kNotifyDelay = 4,
+    kNotifyNever = 8,
+};
+
+struct OutboundRecipient {
+    std::string address;  // RCPT TO forward-path, as given (local part case kept)
+    std::string orcpt;    // ORCPT parameter as received ("rfc822;x@y"), empty: none
+    uint8_t notify = 0;   // bits: 1 success, 2 failure, 4 delay, 8 never; 0 = default (failure+delay)
+};
+
+// One message for remote recipients: stored with the blob in the same
+// transaction as the local copies (NewMessage::outbound).
+struct OutboundEnvelope {
+    std::string queue_id;          // unique, chosen by the caller (shown by `postamt queue`)
+    std::string sender;            // MAIL FROM reverse-path; empty: null sender (<>)
+    AccountId sender_account = 0;  // the submitting account, 0: none (relayed, DSN)
+    std::string envid;             // RFC 3461 ENVID (xtext decoded), empty: none
+    int ret = 0;                   // RFC 3461 RET: 0 unset, 1 FULL, 2 HDRS
+    bool smtputf8 = false;         // RFC 6531 SMTPUTF8 was given
+    bool body_8bit = false;        // BODY=8BITMIME (RFC 6152)
+    std::vector<OutboundRecipient> recipients;  // at least one
+};
+
 struct NewMessage {
     std::string data;  // message bytes; canonicalised to CRLF by the store
     int64_t internal_date = 0;  // 0: now
@@ -61,6 +90,22 @@ struct NewMessage {
     Uid uid = 0;
     std::string pop3_uidl;
     int64_t save_date = 0;
+    // Remote recipients: the message also becomes an outbound queue entry
+    // holding a blob reference. A message may have only this (no targets).
+    // If the entry cannot be stored (duplicate queue id, bad recipient) the
+    // whole delivery fails and nothing is stored.
+    std::optional<OutboundEnvelope> outbound;
+    // This message is the DSN for these outbound recipient rows (ids from
+    // OutboundDsn): in the same transaction, failed rows become 'bounced' and
+    // delivered ones drop their pending success report. When any of them no
+    // longer owes a report (another DSN was stored first, entry deleted) the
+    // whole delivery fails with Errc::already_exists: a report is stored
+    // exactly once, also across crashes and several queue runners.
+    std::vector<int64_t> bounce_for;
+    // This message is the delay warning for these entries (OutboundDsn with
+    // delay): sets their delay_warned flag in the same transaction; fails
+    // with Errc::already_exists when one was already warned or is gone.
+    std::vector<int64_t> delay_warned_for;
 };
 
 // Per target: either a placed copy or the reason it was refused. One target
@@ -82,6 +127,100 @@ struct QueueRunStats {
     int deferred = 0;
     int expired = 0;  // gave up after max_age (logged; bounces come with the outbound queue)
     int remaining = 0;
+};
+
+// Recipient row states (column outbound_rcpt.state):
+//   pending    waiting for (another) attempt
+//   delivered  the remote server accepted it (final)
+//   failed     permanent failure or expired (final unless a DSN is owed)
+//   bounced    failed, and the DSN reporting it has been stored (final)
+struct OutboundRecipientState {
+    int64_t id = 0;
+    std::string address;
+    std::string domain;  // lower-cased part after the last '@'
+    std::string orcpt;
+    uint8_t notify = 0;
+    std::string state;   // "pending", "delivered", "failed", "bounced"
+    bool dsn_due = false;  // a report (failure or NOTIFY=SUCCESS) is owed, not stored yet
+    int attempts = 0;
+    int64_t next_attempt = 0;
+    int64_t last_attempt = 0;  // 0: never tried
+    std::string status;        // last enhanced status code "x.y.z"
+    std::string diagnostic;    // last remote reply text (or local reason)
+    std::string remote_mta;    // host that gave it
+    std::string lease_owner;   // empty: not leased
+    int64_t lease_expiry = 0;
+};
+
+struct OutboundEntry {
+    int64_t id = 0;
+    std::string queue_id;
+    std::string sender;
+    AccountId sender_account = 0;
+    std::string envid;
+    int ret = 0;
+    bool smtputf8 = false;
+    bool body_8bit = false;
+    int64_t arrival = 0;
+    bool delay_warned = false;
+    BlobRef blob;  // read with Store::read_blob
+    std::vector<OutboundRecipientState> recipients;
+    std::string headers;  // show_outbound only: the message header block (CRLF, no blank line)
+};
+
+struct OutboundJobRecipient {
+    int64_t id = 0;
+    std::string address;
+    std::string orcpt;
+    uint8_t notify = 0;
+    int attempts = 0;  // attempts before this one
+};
+
+// Due recipients of one entry for one domain, leased to the claiming owner.
+struct OutboundJob {
+    int64_t entry_id = 0;
+    std::string queue_id;
+    std::string sender;
+    AccountId sender_account = 0;
+    std::string envid;
+    int ret = 0;
+    bool smtputf8 = false;
+    bool body_8bit = false;
+    int64_t arrival = 0;
+    bool delay_warned = false;
+    std::string domain;
+    std::vector<OutboundJobRecipient> recipients;
+    BlobRef blob;  // Store::read_blob(blob, 0, -1, ...) gives the bytes (CRLF)
+    int64_t size = 0;
+};
+
+struct OutboundOutcome {
+    enum Kind { delivered, deferred, failed };
+    int64_t recipient_id = 0;
+    Kind kind = deferred;
+    int64_t next_attempt = 0;  // deferred: when to try again
+    std::string status;        // "x.y.z" (4.4.7 for expiry)
+    std::string diagnostic;
+    std::string remote_mta;
+    int64_t attempt_time = 0;  // 0: now
+};
+
+// A report the runner must build and store (deliver() with bounce_for =
+// the recipients' ids, or delay_warned_for = {entry.id} when `delay`).
+// entry.recipients holds only the recipients to report: state "failed" or
+// "delivered" (NOTIFY=SUCCESS), or "pending" for a delay warning.
+struct OutboundDsn {
+    OutboundEntry entry;
+    bool delay = false;
+};
+
+struct OutboundStats {
+    int64_t entries = 0;
+    int64_t recipients_pending = 0;
+    int64_t recipients_leased = 0;  // pending with a live lease (in flight)
+    int64_t dsn_due = 0;            // recipients owing a report not stored yet
+    int64_t oldest_arrival = 0;     // 0: queue empty
+    int64_t next_due = 0;           // earliest time a pending recipient becomes claimable; 0: none
 };
 
 struct FlagChange {
@@ -323,6 +462,51 @@ public:
     void run_delivery_queue(int64_t max_age_seconds, Callback<QueueRunStats> done, int64_t now = 0);
     // Would adding `bytes` (and one message) exceed the account's quota?
     void check_quota(AccountId account, int64_t bytes, Callback<Unit> done);
+
+    // ---- outbound queue (outbound_ops.cpp; docs/queue.md) ------------------
+    // Entries are added by deliver() (NewMessage::outbound). `now` 0: the clock.
+    //
+    // Leases the due recipients (pending, next_attempt <= now, no live
+    // lease) to `owner` until now + lease_seconds, at most max_recipients
+    // in all, grouped into jobs of one entry and one domain, oldest due
+    // first. A leased recipient's next_attempt moves to the lease expiry,
+    // so a runner that dies leaves it due again when the lease runs out.
+    void claim_outbound(std::string owner, int64_t now, int64_t lease_seconds, std::size_t max_recipients,
+                        Callback<std::vector<OutboundJob>> done);
+    // Records attempts: bumps attempts, sets last_* and releases the lease.
+    // An outcome for a recipient no longer pending or leased to another
+    // owner (the lease expired and was taken) is ignored. failed/delivered
+    // rows owe a report when the sender is not null and NOTIFY asks for it.
+    // Returns the reports now owed by the entries touched (also older ones
+    // not stored yet) and, when delay_warning_after > 0, a delay warning
+    // for an entry older than that which was not warned yet and has pending
+    // recipients whose NOTIFY allows it. An entry whose recipients are all
+    // final and owe nothing is deleted and its blob reference released.
+    void complete_outbound(std::string owner, std::vector<OutboundOutcome> outcomes, int64_t delay_warning_after,
+                           Callback<std::vector<OutboundDsn>> done);
+    // Every report owed and not stored yet (a runner calls this at start:
+    // reports whose runner died before storing them).
+    void pending_outbound_dsns(Callback<std::vector<OutboundDsn>> done);
+    // Sets an entry's delay_warned flag (without storing a message).
+    void mark_delay_warned(int64_t entry_id, Callback<Unit> done);
+    void outbound_stats(Callback<OutboundStats> done, int64_t now = 0);
+    // Admin. list: every entry with its recipients, by arrival. show: one
+    // entry (queue id) with the message's header block; not_found if none.
+    void list_outbound(Callback<std::vector<OutboundEntry>> done);
+    void show_outbound(std::string queue_id, Callback<OutboundEntry> done);
+    // Makes the entry's pending recipients that are not in flight due now;
+    // returns how many. not_found when the queue id does not exist.
+    void retry_outbound(std::string queue_id, Callback<int64_t> done);
+    // Removes the entry without any report; a runner in flight finds its
+    // outcomes ignored. not_found when the queue id does not exist.
+    void delete_outbound(std::string queue_id, Callback<Unit> done);
+    // Every pending recipient not in flight due now; returns how many.
+    void flush_outbound(Callback<int64_t> done);
+    // Called (on a store thread, after COMMIT; must be quick) when outbound
+    // rows were added or made due in this process: deliver() with an
+    // envelope, retry_outbound, flush_outbound. Another process (the CLI)
+    // does not call it: runners also poll (next_due in outbound_stats).
+    void set_outbound_listener(std::function<void()> listener);
 
     // ---- POP3 (pop3_ops.cpp) -------------------------------------------------
     // The account's INBOX and its messages in UID order, from the rows only
