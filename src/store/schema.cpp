@@ -148,6 +148,49 @@ CREATE TRIGGER metadata_account_deleted AFTER DELETE ON accounts BEGIN
 END;
 )sql";
 
+// Version 6: the outbound queue (DESIGN.md "Queue", docs/queue.md). An
+// entry per message holds a blob reference (refcount) while any recipient
+// needs it; a row per recipient keeps the delivery state, the DSN fields
+// (RFC 3461: ORCPT, NOTIFY; the entry has ENVID, RET) and a lease (owner,
+// expiry) so several runners can share the queue. A leased row's
+// next_attempt is its lease expiry, so "due" is one index range.
+constexpr const char* kMigrateV6 = R"sql(
+CREATE TABLE outbound(
+  id INTEGER PRIMARY KEY,
+  queue_id TEXT NOT NULL UNIQUE,
+  blob_id INTEGER NOT NULL REFERENCES blobs(id),
+  sender TEXT NOT NULL,
+  sender_account INTEGER NOT NULL DEFAULT 0,
+  envid TEXT NOT NULL DEFAULT '',
+  ret INTEGER NOT NULL DEFAULT 0,
+  smtputf8 INTEGER NOT NULL DEFAULT 0,
+  body_8bit INTEGER NOT NULL DEFAULT 0,
+  arrival INTEGER NOT NULL,
+  delay_warned INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX outbound_arrival ON outbound(arrival);
+CREATE TABLE outbound_rcpt(
+  id INTEGER PRIMARY KEY,
+  entry_id INTEGER NOT NULL REFERENCES outbound(id),
+  address TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  orcpt TEXT NOT NULL DEFAULT '',
+  notify INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL DEFAULT 'pending'
+    CHECK (state IN ('pending', 'delivered', 'failed', 'bounced')),
+  dsn_due INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt INTEGER NOT NULL,
+  last_attempt INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT '',
+  diagnostic TEXT NOT NULL DEFAULT '',
+  remote_mta TEXT NOT NULL DEFAULT '',
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_expiry INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX outbound_rcpt_entry ON outbound_rcpt(entry_id);
+CREATE INDEX outbound_rcpt_due ON outbound_rcpt(next_attempt) WHERE state = 'pending';
+CREATE INDEX outbound_rcpt_dsn ON outbound_rcpt(entry_id) WHERE dsn_due != 0;
+)sql";
+
 struct Migration {
     int to_version;
     const char* sql;
@@ -158,6 +201,7 @@ constexpr Migration kMigrations[] = {
     {3, kMigrateV3},
     {4, kMigrateV4},
     {5, kMigrateV5},
+    {6, kMigrateV6},
 };
 
 int user_version(Db& db) {

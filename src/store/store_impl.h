@@ -44,6 +44,11 @@ struct Store::Impl {
     bool ckpt_stop = false;
     void checkpoint_loop();
 
+    // Outbound queue listener (set_outbound_listener), called after COMMIT.
+    std::mutex outbound_mu;
+    std::function<void()> outbound_listener;
+    void notify_outbound();
+
     // The derived search index (search_index.h); last, so it is destroyed
     // first and outlives nothing that calls it.
     std::unique_ptr<SearchIndex> search;
@@ -143,5 +148,15 @@ std::optional<Mailbox> mailbox_by_id(Db& db, MailboxId id);
 // Decrements a blob's refcount; at zero stamps the release epoch (deferred
 // deletion, see BlobPin).
 void release_blob(WriteTx& tx, BlobId blob);
+
+// Outbound queue parts of deliver() (outbound_ops.cpp). check_outbound
+// validates the envelope (before the blob row exists); enqueue_outbound adds
+// the entry, its recipients and a blob reference; apply_report_stored marks
+// the reports a DSN message carries as stored (NewMessage::bounce_for,
+// delay_warned_for) or fails when one is not owed any more.
+Status check_outbound(Db& db, const OutboundEnvelope& env);
+void enqueue_outbound(WriteTx& tx, BlobId blob, const OutboundEnvelope& env, int64_t now);
+Status apply_report_stored(WriteTx& tx, const std::vector<int64_t>& bounce_for,
+                           const std::vector<int64_t>& delay_warned_for);
 
 }  // namespace postamt::store
