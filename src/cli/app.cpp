@@ -23,6 +23,7 @@ struct Args {
     std::string domain, address, source, target, path, dir, mailbox, uid, size;
     UserAddOptions user_add;
     ServeOptions serve;
+    DkimGenerateOptions dkim;
     PasswordSource password;
     bool yes = false;
     int64_t messages = 0;
@@ -145,6 +146,23 @@ int run(int argc, char** argv) {
     m_cat->add_option("uid", a.uid, "Message UID")->required();
     m_cat->callback(does([&a](Context& c) { message_cat(c, a.address, a.mailbox, a.uid); return 0; }));
 
+    // queue
+    auto* queue = app.add_subcommand("queue", "Inspect and manage the outbound queue");
+    queue->require_subcommand(1);
+    queue->add_subcommand("list", "List queued messages and their recipients")
+        ->callback(does([](Context& c) { queue_list(c); return 0; }));
+    auto* q_show = queue->add_subcommand("show", "Show one queued message: envelope, recipients, headers");
+    q_show->add_option("id", a.target, "Queue id")->required();
+    q_show->callback(does([&a](Context& c) { queue_show(c, a.target); return 0; }));
+    auto* q_retry = queue->add_subcommand("retry", "Make a queued message's pending recipients due now");
+    q_retry->add_option("id", a.target, "Queue id")->required();
+    q_retry->callback(does([&a](Context& c) { queue_retry(c, a.target); return 0; }));
+    auto* q_del = queue->add_subcommand("delete", "Remove a queued message without sending a bounce");
+    q_del->add_option("id", a.target, "Queue id")->required();
+    q_del->callback(does([&a](Context& c) { queue_delete(c, a.target); return 0; }));
+    queue->add_subcommand("flush", "Make every pending recipient due now")
+        ->callback(does([](Context& c) { queue_flush(c); return 0; }));
+
     // backup, restore
     auto* bk = app.add_subcommand("backup", "Consistent online backup of the data directory");
     bk->add_option("dir", a.dir, "Target directory (new or empty)")->required();
@@ -152,6 +170,22 @@ int run(int argc, char** argv) {
     auto* rs = app.add_subcommand("restore", "Restore a backup into the (empty) data directory");
     rs->add_option("backup-dir", a.dir, "Directory written by postamt backup")->required();
     rs->callback(does([&a](Context& c) { restore(c, a.dir); return 0; }));
+
+    // dkim
+    auto* dkim = app.add_subcommand("dkim", "DKIM signing keys and their DNS records");
+    dkim->require_subcommand(1);
+    auto* dk_gen = dkim->add_subcommand("generate", "Create keys for a domain and print the DNS TXT records");
+    dk_gen->add_option("domain", a.dkim.domain, "Domain name (the From domain of signed mail)")->required();
+    dk_gen->add_option("--selector", a.dkim.selector,
+                       "Selector base; keys get <base>-rsa and <base>-ed25519 (default: [dkim] selector)")
+        ->type_name("S");
+    dk_gen->add_option("--algorithm", a.dkim.algorithm, "rsa, ed25519 or both (default)")
+        ->check(CLI::IsMember({"rsa", "ed25519", "both"}));
+    dk_gen->callback(does([&a](Context& c) { dkim_generate(c, a.dkim); return 0; }));
+    dkim->add_subcommand("list", "List the signing keys")->callback(does([](Context& c) { dkim_list(c); return 0; }));
+    auto* dk_dns = dkim->add_subcommand("dns", "Print the DNS TXT records of a domain's keys");
+    dk_dns->add_option("domain", a.domain, "Domain name")->required();
+    dk_dns->callback(does([&a](Context& c) { dkim_dns(c, a.domain); return 0; }));
 
     // import
     auto* imp = app.add_subcommand("import", "Import mail from other servers");

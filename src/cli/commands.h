@@ -48,6 +48,13 @@ void resolve(Context& ctx, const std::string& address);
 void mailbox_list(Context& ctx, const std::string& address);
 void message_cat(Context& ctx, const std::string& address, const std::string& mailbox, const std::string& uid);
 
+// queue (the outbound queue)
+void queue_list(Context& ctx);
+void queue_show(Context& ctx, const std::string& id);
+void queue_retry(Context& ctx, const std::string& id);
+void queue_delete(Context& ctx, const std::string& id);
+void queue_flush(Context& ctx);
+
 // backup, restore
 void backup(Context& ctx, const std::string& dir);
 void restore(Context& ctx, const std::string& backup_dir);
@@ -57,6 +64,16 @@ struct ServeOptions {
     bool first_run_setup = false;  // empty store: create a demo domain and account
 };
 int serve(Context& ctx, const ServeOptions& o);
+
+// dkim (cmd_dkim.cpp, docs/dkim.md)
+struct DkimGenerateOptions {
+    std::string domain;
+    std::string selector;             // base; empty: [dkim] selector
+    std::string algorithm = "both";  // rsa, ed25519, both
+};
+void dkim_generate(Context& ctx, const DkimGenerateOptions& o);
+void dkim_list(Context& ctx);
+void dkim_dns(Context& ctx, const std::string& domain);
 
 // import
 void import_maildir_cmd(Context& ctx, const std::string& path, const std::string& address);
