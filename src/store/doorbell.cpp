@@ -37,6 +37,33 @@ std::size_t Doorbell::subscribers(MailboxId mailbox) const {
     return it == subs_.end() ? 0 : it->second.size();
 }
 
+uint64_t Doorbell::subscribe_account(AccountId account, Ring ring) {
+    std::lock_guard lk(mu_);
+    uint64_t t = next_token_++;
+    account_subs_[account].push_back(Entry{t, std::make_shared<Ring>(std::move(ring))});
+    return t;
+}
+
+void Doorbell::unsubscribe_account(AccountId account, uint64_t token) {
+    std::lock_guard lk(mu_);
+    auto it = account_subs_.find(account);
+    if (it == account_subs_.end()) return;
+    auto& v = it->second;
+    v.erase(std::remove_if(v.begin(), v.end(), [&](const Entry& e) { return e.token == token; }), v.end());
+    if (v.empty()) account_subs_.erase(it);
+}
+
+void Doorbell::ring_account(AccountId account, MailboxId mailbox, ModSeq modseq) {
+    std::vector<std::shared_ptr<Ring>> rings;
+    {
+        std::lock_guard lk(mu_);
+        auto it = account_subs_.find(account);
+        if (it == account_subs_.end()) return;
+        for (auto& e : it->second) rings.push_back(e.ring);
+    }
+    for (auto& r : rings) (*r)(mailbox, modseq);
+}
+
 // A pin taken at epoch E protects every blob released at an epoch > E: the
 // counter moves past E when the pin is taken, so later releases are stamped
 // with a larger value.

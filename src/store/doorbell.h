@@ -21,6 +21,15 @@ public:
     void ring(MailboxId mailbox, ModSeq modseq);
     std::size_t subscribers(MailboxId mailbox) const;
 
+    // Account-wide (IMAP NOTIFY, RFC 5465): "mailbox M of account A is now
+    // at MODSEQ N", or M == 0 when the account's mailbox list or
+    // subscriptions changed (create, delete, rename, subscribe). A delivery
+    // costs one call per session watching the account, whatever the number
+    // of its mailboxes.
+    uint64_t subscribe_account(AccountId account, Ring ring);
+    void unsubscribe_account(AccountId account, uint64_t token);
+    void ring_account(AccountId account, MailboxId mailbox, ModSeq modseq);
+
 private:
     struct Entry {
         uint64_t token;
@@ -29,6 +38,7 @@ private:
     mutable std::mutex mu_;
     uint64_t next_token_ = 1;
     std::unordered_map<MailboxId, std::vector<Entry>> subs_;
+    std::unordered_map<AccountId, std::vector<Entry>> account_subs_;
 };
 
 // Pins for deferred blob deletion (see BlobPin in store.h).

@@ -105,7 +105,8 @@ void Store::create_mailbox(AccountId account, std::string name, std::string spec
                 ++pos;
             }
             Mailbox mb = create_row(tx, account, *n, special_use, uid_validity);
-            tx.touched(mb.id, mb.highest_modseq);
+            tx.touched(mb.id, mb.highest_modseq, account);
+            tx.mailboxes_changed(account);
             return mb;
         },
         std::move(done));
@@ -131,7 +132,8 @@ void Store::delete_mailbox(AccountId account, std::string name, Callback<Unit> d
                 st->run();
             }
             // The doorbell tells selected sessions their mailbox is gone.
-            tx.touched(mb->id, next_modseq(tx.db, account));
+            tx.touched(mb->id, next_modseq(tx.db, account), account);
+            tx.mailboxes_changed(account);
             return Unit{};
         },
         std::move(done));
@@ -186,8 +188,9 @@ void Store::rename_mailbox(AccountId account, std::string from, std::string to, 
                     "UPDATE mailboxes SET messages = 0, unseen = 0, size = 0, highest_modseq = ? WHERE id = ?");
                 upd_src->bind(1, ms).bind(2, src->id);
                 upd_src->run();
-                tx.touched(src->id, ms);
-                tx.touched(dst.id, ms);
+                tx.touched(src->id, ms, account);
+                tx.touched(dst.id, ms, account);
+                tx.mailboxes_changed(account);
                 return Unit{};
             }
             ModSeq ms = next_modseq(tx.db, account);
@@ -202,7 +205,8 @@ void Store::rename_mailbox(AccountId account, std::string from, std::string to, 
                 "WHERE account_id = ?3 AND (name = ?4 OR substr(name, 1, ?2) = ?4 || '/')");
             sub->bind(1, *t).bind(2, static_cast<int64_t>(f->size() + 1)).bind(3, account).bind(4, *f);
             sub->run();
-            tx.touched(src->id, ms);
+            tx.touched(src->id, ms, account);
+            tx.mailboxes_changed(account);
             return Unit{};
         },
         std::move(done));
@@ -217,6 +221,7 @@ void Store::set_subscribed(AccountId account, std::string name, bool on, Callbac
                                        : "DELETE FROM subscriptions WHERE account_id = ? AND name = ?");
             st->bind(1, account).bind(2, *n);
             st->run();
+            if (tx.db.changes() > 0) tx.mailboxes_changed(account);
             return Unit{};
         },
         std::move(done));
@@ -262,7 +267,7 @@ void Store::set_uid_validity(MailboxId mailbox, uint32_t uid_validity, Callback<
             auto tomb = tx.db.prepare("DELETE FROM tombstones WHERE mailbox_id = ?");
             tomb->bind(1, mailbox);
             tomb->run();
-            tx.touched(mailbox, ms);
+            tx.touched(mailbox, ms, mb->account_id);
             return Unit{};
         },
         std::move(done));

@@ -109,7 +109,7 @@ Placement place(WriteTx& tx, const Mailbox& mb, BlobId blob, int64_t size, const
     ref->bind(1, blob);
     ref->run();
     add_usage(tx.db, mb.account_id, size, 1);
-    tx.touched(mb.id, ms);
+    tx.touched(mb.id, ms, mb.account_id);
     return {uid, ms, id};
 }
 
@@ -139,7 +139,7 @@ void remove_rows(WriteTx& tx, const Mailbox& mb, const std::vector<MessageRow>& 
     upd->bind(1, static_cast<int64_t>(rows.size())).bind(2, unseen).bind(3, bytes).bind(4, ms).bind(5, mb.id);
     upd->run();
     add_usage(tx.db, mb.account_id, -bytes, -static_cast<int64_t>(rows.size()));
-    tx.touched(mb.id, ms);
+    tx.touched(mb.id, ms, mb.account_id);
 }
 
 // A failed target waits in delivery_queue holding its own blob reference.
@@ -304,7 +304,7 @@ void Store::change_flags(FlagChange change, Callback<FlagChangeResult> done) {
             mupd->bind(1, ms).bind(2, unseen_delta).bind(3, mb->id);
             mupd->run();
             res.highest_modseq = ms;
-            tx.touched(mb->id, ms);
+            tx.touched(mb->id, ms, mb->account_id);
             return res;
         },
         std::move(done));

@@ -201,6 +201,16 @@ Subscription Store::subscribe(MailboxId mailbox, std::function<void(MailboxId, M
     return s;
 }
 
+Subscription Store::subscribe_account(AccountId account, std::function<void(MailboxId, ModSeq)> ring) {
+    Subscription s;
+    uint64_t token = impl_->doorbell->subscribe_account(account, std::move(ring));
+    std::weak_ptr<Doorbell> weak = impl_->doorbell;
+    s.cancel_ = [weak, account, token] {
+        if (auto d = weak.lock()) d->unsubscribe_account(account, token);
+    };
+    return s;
+}
+
 // ---- lifecycle ----------------------------------------------------------------
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

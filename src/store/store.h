@@ -531,6 +531,9 @@ public:
 
     // ---- notification, lifetime, maintenance --------------------------------
     Subscription subscribe(MailboxId mailbox, std::function<void(MailboxId, ModSeq)> ring);
+    // Every mailbox of `account` (IMAP NOTIFY): ring(M, N) after a change of
+    // mailbox M, ring(0, 0) after its mailbox list or subscriptions changed.
+    Subscription subscribe_account(AccountId account, std::function<void(MailboxId, ModSeq)> ring);
     BlobPin pin();
     // Deletes unreferenced, unpinned blobs and empty segments; prunes
     // tombstones older than `tombstone_age_seconds` (moves the expunge horizon).

@@ -1,5 +1,6 @@
 #include "store/writer.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "common/log.h"
@@ -108,11 +109,22 @@ void Writer::process(std::vector<std::unique_ptr<WriteRequest>>& batch) {
     // 3. Replies only after COMMIT; 4. then the doorbells.
     for (auto& r : batch) r->complete();
     std::unordered_map<MailboxId, ModSeq> latest;
-    for (auto& [m, s] : tx.rings) {
-        auto& v = latest[m];
-        if (s > v) v = s;
+    std::unordered_map<MailboxId, AccountId> owner;
+    std::vector<AccountId> lists;
+    for (auto& r : tx.rings) {
+        if (r.mailbox == 0) {
+            if (std::find(lists.begin(), lists.end(), r.account) == lists.end()) lists.push_back(r.account);
+            continue;
+        }
+        auto& v = latest[r.mailbox];
+        if (r.modseq > v) v = r.modseq;
+        if (r.account) owner[r.mailbox] = r.account;
     }
-    for (auto& [m, s] : latest) doorbell_.ring(m, s);
+    for (auto& [m, s] : latest) {
+        doorbell_.ring(m, s);
+        if (auto o = owner.find(m); o != owner.end()) doorbell_.ring_account(o->second, m, s);
+    }
+    for (AccountId a : lists) doorbell_.ring_account(a, 0, 0);
 }
 
 }  // namespace postamt::store

@@ -25,9 +25,16 @@ public:
     Db& db;
     BlobFiles& blobs;
     PinRegistry& pins;
-    // Mailboxes whose doorbell rings after COMMIT.
-    void touched(MailboxId m, ModSeq s) { rings.emplace_back(m, s); }
-    std::vector<std::pair<MailboxId, ModSeq>> rings;
+    // Mailboxes whose doorbell rings after COMMIT (and their account's,
+    // doorbell.h), and accounts whose mailbox list or subscriptions changed.
+    struct Ring {
+        MailboxId mailbox = 0;  // 0: the account's mailbox list
+        ModSeq modseq = 0;
+        AccountId account = 0;
+    };
+    void touched(MailboxId m, ModSeq s, AccountId a) { rings.push_back(Ring{m, s, a}); }
+    void mailboxes_changed(AccountId a) { rings.push_back(Ring{0, 0, a}); }
+    std::vector<Ring> rings;
 
     // Nested savepoint for a part of a request that may fail on its own
     // (one recipient of a delivery). Returns false when `fn` failed and its

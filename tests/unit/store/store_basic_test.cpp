@@ -313,6 +313,47 @@ TEST_F(StoreFixture, DoorbellRingsAfterCommit) {
     EXPECT_EQ(rung.size(), 1u);
 }
 
+TEST_F(StoreFixture, AccountDoorbellRingsForEveryMailboxAndTheList) {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::pair<MailboxId, ModSeq>> rung;
+    auto sub = store->subscribe_account(bob.id, [&](MailboxId m, ModSeq s) {
+        std::lock_guard lk(mu);
+        rung.emplace_back(m, s);
+        cv.notify_all();
+    });
+    auto wait_for_count = [&](std::size_t n) {
+        std::unique_lock lk(mu);
+        return cv.wait_for(lk, std::chrono::seconds(5), [&] { return rung.size() >= n; });
+    };
+    auto c = deliver_one(sample_message("ring"), bob.id);
+    ASSERT_TRUE(wait_for_count(1));
+    EXPECT_EQ(rung[0], std::make_pair(inbox.id, c.modseq));
+    // CREATE rings the new mailbox and the list (mailbox 0).
+    auto mb = must(SYNC(Mailbox, store->create_mailbox(bob.id, "Lists", "", 0, cb)));
+    ASSERT_TRUE(wait_for_count(3));
+    EXPECT_EQ(rung[1].first, mb.id);
+    EXPECT_EQ(rung[2].first, 0);
+    must(SYNC(Unit, store->set_subscribed(bob.id, "Lists", true, cb)));
+    ASSERT_TRUE(wait_for_count(4));
+    EXPECT_EQ(rung[3].first, 0);
+    // Subscribing again changes nothing: no ring.
+    must(SYNC(Unit, store->set_subscribed(bob.id, "Lists", true, cb)));
+    // Another account's delivery does not ring bob's.
+    auto carol = must(SYNC(Account, store->add_account(NewAccount{"carol@example.org", {}, 0, 0}, cb)));
+    deliver_one(sample_message("other"), carol.id);
+    must(SYNC(Unit, store->rename_mailbox(bob.id, "Lists", "Lists2", cb)));
+    ASSERT_TRUE(wait_for_count(6));
+    EXPECT_EQ(rung[4].first, mb.id);
+    EXPECT_EQ(rung[5].first, 0);
+    {
+        Subscription gone = std::move(sub);
+    }
+    deliver_one(sample_message("silent"), bob.id);
+    std::lock_guard lk(mu);
+    EXPECT_EQ(rung.size(), 6u);
+}
+
 TEST_F(StoreFixture, RefcountsAndDeferredDeletionWithPins) {
     auto carol = must(SYNC(Account, store->add_account(NewAccount{"carol@example.org", {}, 0, 0}, cb)));
     deliver(sample_message("x"), {{bob.id, 0, {}}, {carol.id, 0, {}}});
