@@ -18,6 +18,7 @@ struct PeerInfo {
     uint16_t local_port = 25;
     std::optional<TlsInfo> tls;         // TLS already active (implicit TLS, port 465)
     bool too_many_connections = false;  // over a connection limit: 421 and close
+    bool loopback = false;              // 127.0.0.0/8 or ::1 (plaintext AUTH policy)
 };
 
 }  // namespace postamt::smtp

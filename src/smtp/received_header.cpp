@@ -35,11 +35,23 @@ std::string return_path_header(const Path& sender) {
 }
 
 std::string received_header(const TraceInfo& t) {
+    std::string out;
+    if (t.hide_client) {
+        // RFC 5321 4.4's grammar wants a From clause; an MSA hiding its
+        // users' addresses (what Postfix admins do with header_checks)
+        // leaves it out, trading strict syntax for not leaking where the
+        // user is. Parsers of trace fields accept a missing From clause.
+        out = "Received: by " + t.hostname + " (Postamt) with " +
+              protocol_type(t.esmtp, t.smtputf8, t.tls.has_value(), t.authenticated) + " id " +
+              t.queue_id;
+        if (!t.single_recipient.empty()) out += fmt::format("\r\n\tfor <{}>", t.single_recipient);
+        out += fmt::format(";\r\n\t{}\r\n", rfc5322_date(t.when));
+        return out;
+    }
     std::string lit = ip_literal(t.peer_ip);
     // RFC 5321 4.4: TCP-info = address-literal / ( Domain FWS address-literal )
     std::string tcp_info = t.peer_rdns.empty() ? lit : t.peer_rdns + " " + lit;
-    std::string out =
-        fmt::format("Received: from {} ({})\r\n", t.helo.empty() ? lit : t.helo, tcp_info);
+    out = fmt::format("Received: from {} ({})\r\n", t.helo.empty() ? lit : t.helo, tcp_info);
     if (t.tls) {
         out += fmt::format("\t(using {} with cipher {}",
                            t.tls->version.empty() ? "TLS" : t.tls->version,

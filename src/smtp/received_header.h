@@ -26,6 +26,9 @@ struct TraceInfo {
     std::string peer_rdns;  // empty: unknown
     std::optional<TlsInfo> tls;
     bool authenticated = false;
+    // Submission privacy ([submission] received_header = "private"): no
+    // "from" clause, so the user's address and client name stay private.
+    bool hide_client = false;
     bool smtputf8 = false;
     std::string hostname;
     std::string queue_id;

@@ -24,6 +24,35 @@ TlsInfo tls_info(const net::Connection& c) { return TlsInfo{c.tls_version(), c.t
 // Sends a reply: flushed when the step asks for it or when the client has
 // nothing more buffered (RFC 2920 3.2: the reply to the last command of a
 // group goes out at once).
+asio::awaitable<auth::AuthResult> verify_password(std::shared_ptr<auth::Authenticator> au,
+                                                  std::string login, std::string password,
+                                                  std::string ip) {
+    auto r = co_await net::await_store<auth::AuthResult>([&](auto done) {
+        au->verify_password(std::move(login), std::move(password), std::move(ip),
+                            auth::Service::smtp,
+                            [done](auth::AuthResult res) mutable { done(std::move(res)); });
+    });
+    if (r) co_return std::move(r.value());
+    auth::AuthResult failed;
+    failed.status = auth::AuthStatus::unavailable;
+    co_return failed;
+}
+
+asio::awaitable<auth::ScramLookup> lookup_scram(std::shared_ptr<auth::Authenticator> au,
+                                                std::string login, std::string ip) {
+    auto r = co_await net::await_store<auth::ScramLookup>([&](auto done) {
+        au->lookup_scram(std::move(login), std::move(ip), auth::Service::smtp,
+                         [done](auth::ScramLookup res) mutable { done(std::move(res)); });
+    });
+    if (r) co_return std::move(r.value());
+    auth::ScramLookup failed;
+    failed.status = auth::AuthStatus::unavailable;
+    co_return failed;
+}
+
+// RFC 4954 4: servers accept SASL response lines of at least 12288 octets.
+constexpr std::size_t kMaxSaslLine = 12288;
+
 asio::awaitable<bool> send(std::shared_ptr<net::Connection> c, std::string text, bool flush) {
     c->append(text);
     if (flush || !c->has_buffered_input()) co_return co_await c->flush();
@@ -34,10 +63,13 @@ asio::awaitable<bool> send(std::shared_ptr<net::Connection> c, std::string text,
 
 asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
                                   std::shared_ptr<const RunnerContext> ctx) {
-    Session session(ctx->options);
+    Session session(ctx->options, ctx->env);
+    std::shared_ptr<auth::Authenticator> au = ctx->auth;
     PeerInfo peer;
     peer.ip = conn->peer_address();
     peer.local_port = conn->local_port();
+    peer.loopback = conn->peer_is_loopback();
+    const std::string ip = peer.ip;
     if (conn->is_tls()) peer.tls = tls_info(*conn);
     peer.too_many_connections = conn->admission() != net::Admission::ok;
     const std::size_t data_line_max =
@@ -109,6 +141,29 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
                     continue;
                 }
                 step = session.on_chunk_data(data.data);
+            } else if (std::holds_alternative<step::VerifyPassword>(step)) {
+                std::string login = std::get<step::VerifyPassword>(step).login;
+                std::string password = std::move(std::get<step::VerifyPassword>(step).password);
+                step = step::None{};
+                auth::AuthResult r;
+                if (au) r = co_await verify_password(au, std::move(login), std::move(password), ip);
+                step = session.on_password_result(std::move(r));
+            } else if (std::holds_alternative<step::LookupScram>(step)) {
+                std::string login = std::get<step::LookupScram>(step).login;
+                auth::ScramLookup r;
+                if (au) r = co_await lookup_scram(au, std::move(login), ip);
+                step = session.on_scram_lookup(std::move(r));
+            } else if (std::holds_alternative<step::ReportScram>(step)) {
+                std::string login = std::get<step::ReportScram>(step).login;
+                bool ok = std::get<step::ReportScram>(step).ok;
+                std::string reason = std::get<step::ReportScram>(step).reason;
+                std::chrono::milliseconds delay{0};
+                if (au) delay = au->report_scram(login, ip, auth::Service::smtp, ok, reason);
+                if (!ok && delay.count() > 0) {
+                    asio::steady_timer timer(conn->executor(), delay);
+                    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+                }
+                step = session.on_scram_reported();
             } else if (std::holds_alternative<step::Delivered>(step)) {
                 if (!std::get<step::Delivered>(step).report.retry.empty() && ctx->on_retry)
                     ctx->on_retry(std::get<step::Delivered>(step).report);
@@ -122,8 +177,9 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
 
         bool data = session.in_data();
         // One byte over the limit, so an overlong line is seen as such.
+        const std::size_t command_max = session.in_sasl() ? kMaxSaslLine + 1 : kMaxCommandLine + 1;
         net::LineResult line =
-            co_await conn->read_line(data ? data_line_max : kMaxCommandLine + 1,
+            co_await conn->read_line(data ? data_line_max : command_max,
                                      data ? net::ReadMode::data : net::ReadMode::command);
         switch (line.end) {
             case net::LineEnd::crlf:

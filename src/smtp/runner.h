@@ -15,6 +15,10 @@ namespace postamt::smtp {
 struct RunnerContext {
     std::shared_ptr<store::Store> store;
     SessionOptions options;
+    // Submission: AUTH (nullptr on port 25), the hourly message limit and
+    // DKIM signing (SessionEnv).
+    std::shared_ptr<auth::Authenticator> auth;
+    SessionEnv env;
     // Recipients whose copy failed after the 250 (step::Delivered). Called on
     // the connection's strand; must not block.
     std::function<void(const DeliveryReport&)> on_retry;

@@ -22,6 +22,12 @@ SessionOptions SessionOptions::from_config(const Config& cfg, Mode mode, bool tl
     o.max_errors = cfg.limits.max_errors;
     o.helo_required = cfg.smtp.helo_required;
     o.tls_available = tls_available;
+    o.plaintext_auth_on_loopback = cfg.auth.allow_plaintext_on_loopback;
+    o.submission_max_recipients = cfg.submission.max_recipients;
+    o.received = cfg.submission.received_header == "full"   ? ReceivedPolicy::full
+                 : cfg.submission.received_header == "none" ? ReceivedPolicy::none
+                                                            : ReceivedPolicy::hide_client;
+    if (mode == Mode::inbound) o.received = ReceivedPolicy::full;
     return o;
 }
 
@@ -39,6 +45,8 @@ bool Session::awaiting_result() const {
         case Phase::wait_quota:
         case Phase::wait_delivery:
         case Phase::wait_tls:
+        case Phase::wait_auth:
+        case Phase::wait_sender:
         case Phase::chunk:
             return true;
         default:
@@ -82,6 +90,7 @@ Step Session::State::internal_error(std::string_view what) {
 void Session::State::reset_transaction() {
     txn.reset();
     pending.reset();
+    pending_mail.reset();
     data.reset();
     delivery.reset();
 }
@@ -131,6 +140,19 @@ Step Session::on_line(std::string_view bytes, LineEnd end, bool more_pending) {
             return step::None{};
         case Phase::data:
             return s.data_line(bytes, end);
+        case Phase::sasl:
+        case Phase::sasl_final:
+            // RFC 4954 4: an overlong response ends the exchange with
+            // 500 5.5.6, once the line has ended (the session stays in sync).
+            if (end == LineEnd::none) {
+                s.line_too_long = true;
+                return step::None{};
+            }
+            if (s.line_too_long) {
+                s.line_too_long = false;
+                return s.end_sasl(500, "5.5.6", "Authentication exchange line is too long");
+            }
+            return s.sasl_response(bytes);
         case Phase::command:
             break;
         default:
@@ -180,12 +202,14 @@ void Session::on_tls_started(const TlsInfo& tls) {
     // RFC 3207 4.2: discard all knowledge obtained from the client.
     s.helo.clear();
     s.esmtp = false;
+    s.user.reset();
     s.reset_transaction();
     s.phase = Phase::command;
 }
 
 Step Session::on_lookup_result(Result<store::Resolution> r) {
     auto& s = *s_;
+    if (s.phase == Phase::wait_sender) return s.sender_result(std::move(r));
     if (s.phase != Phase::wait_lookup) return s.internal_error("unexpected lookup result");
     return s.lookup_result(std::move(r));
 }
@@ -253,7 +277,7 @@ Step Session::State::dispatch(Command c, bool more_pending) {
         case Verb::help:
             return reply(
                 214, "2.0.0",
-                "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY STARTTLS; "
+                "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY STARTTLS AUTH; "
                 "see RFC 5321",
                 flush);
         case Verb::vrfy:
@@ -265,10 +289,7 @@ Step Session::State::dispatch(Command c, bool more_pending) {
         case Verb::starttls:
             return cmd_starttls(more_pending);
         case Verb::auth:
-            // No AUTH on port 25 (DESIGN.md); submission gets it later.
-            if (opt.mode == Mode::inbound)
-                return reply(503, "5.5.1", "Error: authentication not enabled", flush);
-            return reply(502, "5.5.1", "Error: AUTH not implemented yet", flush);
+            return cmd_auth(c);
         case Verb::unknown:
             break;
     }
@@ -287,7 +308,16 @@ Step Session::State::cmd_helo(const Command& c) {
         "8BITMIME",   "SMTPUTF8",   "ENHANCEDSTATUSCODES",
         "CHUNKING"};
     if (opt.tls_available && !tls) lines.emplace_back("STARTTLS");
-    // Submission will add "AUTH ..." here (after TLS); inbound never does.
+    // RFC 4954 3: AUTH only on submission, and only where credentials are
+    // safe (after TLS, or loopback when allowed); port 25 never offers it.
+    if (opt.mode == Mode::submission && plaintext_auth_ok() && !user) {
+        std::string mechs = "AUTH";
+        for (auto m : auth::advertised_mechanisms(true)) {
+            mechs += ' ';
+            mechs += m;
+        }
+        lines.push_back(std::move(mechs));
+    }
     return step::Reply{multiline_wire(250, lines), true};
 }
 

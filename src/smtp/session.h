@@ -20,8 +20,12 @@
 // or when no more input is buffered.
 //
 // Roles: Mode::inbound is the MX on port 25 (no AUTH, local recipients
-// only, never relay). Mode::submission is a hook for later: it refuses MAIL
-// with 530 until AUTH exists.
+// only, never relay). Mode::submission is ports 587/465 (RFC 6409, RFC
+// 8314): AUTH required before MAIL (530 5.7.0), only after TLS unless
+// plaintext on loopback is allowed; the sender must be an address of the
+// authenticated account (553 5.7.1); any recipient; Message-ID and Date
+// added when missing; remote recipients go to the outbound queue in the
+// same store transaction as the local copies.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -31,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/authenticator.h"
 #include "common/config.h"
 #include "common/result.h"
 #include "smtp/command_parser.h"
@@ -61,6 +66,12 @@ struct SessionOptions {
     // When true they are accepted and listed in NeedDelivery::forward_to.
     bool forwarding_available = false;
 
+    // Submission only ([submission], [auth]).
+    bool plaintext_auth_on_loopback = true;  // AUTH PLAIN/LOGIN without TLS from loopback
+    uint32_t submission_max_recipients = 100;  // 0: max_recipients only
+    enum class ReceivedPolicy { full, hide_client, none };
+    ReceivedPolicy received = ReceivedPolicy::full;
+
     // smtp.*, limits.*, server.hostname, server.default_domain (else the
     // host name) for the postmaster domain.
     static SessionOptions from_config(const Config& cfg, Mode mode, bool tls_available);
@@ -69,6 +80,12 @@ struct SessionOptions {
 struct SessionEnv {
     std::function<std::chrono::system_clock::time_point()> now;  // default: system clock
     std::function<std::string()> next_queue_id;                  // default: make_queue_id(now())
+    // Submission: may this account start another message now
+    // ([submission] max_messages_per_hour)? Counts the message when true.
+    std::function<bool(store::AccountId)> allow_message;
+    // Submission: header fields to prepend to a finished message (DKIM
+    // signatures, RFC 6376), "" when the From domain has no key.
+    std::function<std::string(std::string_view message)> sign;
 };
 
 class Session {
@@ -99,6 +116,10 @@ class Session {
     // larger than the whole quota").
     Step on_quota_result(Status st, std::optional<int64_t> quota_limit = std::nullopt);
     Step on_delivery_result(Result<std::vector<store::DeliveredCopy>> r);
+    // AUTH (RFC 4954), submission only.
+    Step on_password_result(auth::AuthResult r);
+    Step on_scram_lookup(auth::ScramLookup r);
+    Step on_scram_reported();
     Step on_timeout();   // 421 4.4.2 and close
     Step on_shutdown();  // 421 4.3.2 and close
 
@@ -108,6 +129,9 @@ class Session {
     // on_chunk_data / on_tls_started respectively.
     bool awaiting_result() const;
     bool in_data() const;
+    bool in_sasl() const;  // the next line is a SASL response (not a command)
+    // The authenticated account (0: none).
+    store::AccountId account() const;
     uint32_t error_count() const;
 
     struct State;

@@ -9,8 +9,23 @@
 #include "common/text.h"
 #include "smtp/received_header.h"
 #include "smtp/session_state.h"
+#include "smtp/submission_headers.h"
 
 namespace postamt::smtp {
+
+store::OutboundRecipient outbound_recipient(const std::string& address, const RcptParams& p) {
+    store::OutboundRecipient r;
+    r.address = address;
+    r.orcpt = p.orcpt;
+    // RFC 3461 4.1: NEVER alone, or any of SUCCESS, FAILURE, DELAY.
+    for (auto word : text::split(p.notify, ',')) {
+        if (word == "NEVER") r.notify |= store::kNotifyNever;
+        if (word == "SUCCESS") r.notify |= store::kNotifySuccess;
+        if (word == "FAILURE") r.notify |= store::kNotifyFailure;
+        if (word == "DELAY") r.notify |= store::kNotifyDelay;
+    }
+    return r;
+}
 
 std::string find_message_id(std::string_view msg) {
     std::size_t pos = 0;
@@ -153,9 +168,11 @@ Step Session::State::deliver(std::string body) {
     // many RCPTs reached it (aliases, duplicates).
     std::vector<store::AccountId> targets;
     std::vector<std::string> forwards;
+    std::vector<store::OutboundRecipient> remote;
     for (const auto& r : txn->rcpts) {
         targets.insert(targets.end(), r.accounts.begin(), r.accounts.end());
         forwards.insert(forwards.end(), r.forward_to.begin(), r.forward_to.end());
+        if (r.remote) remote.push_back(outbound_recipient(r.address, r.params));
     }
     std::sort(targets.begin(), targets.end());
     targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
@@ -174,6 +191,8 @@ Step Session::State::deliver(std::string body) {
     t.peer_ip = peer.ip;
     t.peer_rdns = peer.rdns;
     t.tls = tls;
+    t.authenticated = user.has_value();
+    t.hide_client = opt.mode == Mode::submission && opt.received == SessionOptions::ReceivedPolicy::hide_client;
     t.smtputf8 = txn->params.smtputf8;
     t.hostname = opt.hostname;
     t.queue_id = txn->queue_id;
@@ -184,6 +203,7 @@ Step Session::State::deliver(std::string body) {
     f.queue_id = txn->queue_id;
     f.targets = targets;
     f.forward_to = forwards;
+    f.remote = remote.size();
     f.size = body.size();
     f.message_id = find_message_id(body);
     delivery = std::move(f);
@@ -191,9 +211,36 @@ Step Session::State::deliver(std::string body) {
     step::NeedDelivery d;
     d.queue_id = txn->queue_id;
     d.forward_to = std::move(forwards);
-    d.message.data = return_path_header(txn->sender) + received_header(t);
-    d.message.data += body;
+    std::string head;
+    if (opt.mode == Mode::inbound || opt.received != SessionOptions::ReceivedPolicy::none)
+        head = received_header(t);
+    if (opt.mode == Mode::submission)
+        head += missing_submission_fields(body, txn->queue_id, opt.hostname, when);
+    if (opt.mode == Mode::submission && env.sign) {
+        // DKIM (RFC 6376) once, at enqueue, over the message as it leaves;
+        // the signature fields go first (RFC 6376 5.6).
+        std::string signed_part = head + body;
+        std::string sig = env.sign(signed_part);
+        d.message.data = return_path_header(txn->sender) + sig + signed_part;
+    } else {
+        d.message.data = return_path_header(txn->sender) + head + body;
+    }
     body.clear();
+    // Remote recipients (submission) and remote alias targets go to the
+    // outbound queue in the same transaction as the local copies.
+    for (const auto& fwd : forwards) remote.push_back(store::OutboundRecipient{fwd, {}, 0});
+    if (!remote.empty()) {
+        store::OutboundEnvelope env_out;
+        env_out.queue_id = txn->queue_id;
+        env_out.sender = txn->sender.null ? std::string() : txn->sender.mailbox();
+        env_out.sender_account = user ? user->id : 0;
+        env_out.envid = txn->params.envid;
+        env_out.ret = txn->params.ret == "FULL" ? 1 : txn->params.ret == "HDRS" ? 2 : 0;
+        env_out.smtputf8 = txn->params.smtputf8;
+        env_out.body_8bit = txn->params.body == BodyType::eight_bit_mime;
+        env_out.recipients = std::move(remote);
+        d.message.outbound = std::move(env_out);
+    }
     d.message.internal_date =
         std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
     d.message.enforce_quota = true;
@@ -237,8 +284,10 @@ Step Session::State::delivery_result(Result<std::vector<store::DeliveredCopy>> r
                 FailedDelivery{c.account, who[c.account], c.error, c.error_message});
         }
     }
-    const bool forward_only = f.targets.empty() && !f.forward_to.empty();
-    const bool accepted = ok > 0 || forward_only;
+    // Remote recipients were queued in the same transaction: a successful
+    // delivery call means they are safe even with no local copy.
+    const bool queued_remote = r && (f.remote > 0 || !f.forward_to.empty());
+    const bool accepted = ok > 0 || queued_remote;
     std::string to;
     for (const auto& rc : txn->rcpts) to += (to.empty() ? "" : ",") + rc.address;
     auto delay = std::chrono::duration<double>(now() - txn->started).count();

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "smtp/session_state.h"
 
 namespace postamt::smtp {
@@ -13,7 +14,8 @@ Step Session::State::cmd_mail(Command c) {
     if (opt.helo_required && helo.empty())
         return reply(503, "5.5.1", "Error: send HELO/EHLO first");
     if (txn) return reply(503, "5.5.1", "Error: nested MAIL command");
-    if (opt.mode == Mode::submission) return reply(530, "5.7.0", "Authentication required");
+    // RFC 6409 4.3 / RFC 4954 6: submission needs an authenticated user.
+    if (opt.mode == Mode::submission && !user) return reply(530, "5.7.0", "Authentication required");
     if (c.mail.body == BodyType::binary_mime)
         // RFC 3030 3: BINARYMIME is not offered (the store keeps CRLF-canonical text).
         return reply(555, "5.5.4", "Unsupported BODY type: BINARYMIME");
@@ -23,6 +25,48 @@ Step Session::State::cmd_mail(Command c) {
     if (c.mail.size && *c.mail.size > opt.max_message_size)
         // RFC 1870 6.
         return reply(552, "5.3.4", "Message size exceeds fixed limit");
+    if (opt.mode == Mode::submission) {
+        // RFC 6409 8.1 allows the MSA to check the sender: it must be an
+        // address of the authenticated account (its own, an alias or plus
+        // address delivering to it), so users cannot send as each other.
+        // The null sender (MDNs, vacation replies) carries no identity.
+        if (!c.path.null && text::to_lower(c.path.mailbox()) != user->address()) {
+            pending_mail = std::move(c);
+            phase = Phase::wait_sender;
+            return step::NeedLookup{resolver_address(pending_mail->path, opt.postmaster_domain)};
+        }
+    }
+    return accept_mail(std::move(c));
+}
+
+Step Session::State::sender_result(Result<store::Resolution> r) {
+    phase = Phase::command;
+    Command c = std::move(*pending_mail);
+    pending_mail.reset();
+    if (!r) {
+        log::warn("event=smtp_lookup_failed from={} error={}", log::quote(c.path.mailbox()),
+                  log::quote(r.error().message));
+        return reply(451, "4.3.0", "Error: temporary lookup failure");
+    }
+    const auto& acc = r.value().accounts;
+    bool owned = r.value().kind == store::RecipientKind::local &&
+                 std::find(acc.begin(), acc.end(), user->id) != acc.end();
+    if (!owned) {
+        log::info("event=smtp_sender_rejected user={} from={} rip={}", log::quote(user->address()),
+                  log::quote(c.path.mailbox()), log::quote(peer.ip));
+        return reply(553, "5.7.1",
+                     "<" + c.path.mailbox() + ">: Sender address rejected: not owned by user " +
+                         user->address());
+    }
+    return accept_mail(std::move(c));
+}
+
+Step Session::State::accept_mail(Command c) {
+    if (opt.mode == Mode::submission && env.allow_message && !env.allow_message(user->id)) {
+        log::info("event=smtp_rate_limited user={} rip={}", log::quote(user->address()),
+                  log::quote(peer.ip));
+        return reply(450, "4.7.1", "Error: too many messages sent in the last hour, try again later");
+    }
     txn.emplace();
     txn->sender = std::move(c.path);
     txn->params = std::move(c.mail);
@@ -55,9 +99,12 @@ Step Session::State::cmd_rcpt(Command c) {
     if (pending->path.needs_smtputf8 && !txn->params.smtputf8)
         return reject_rcpt(553, "5.6.7", shown + ": non-ASCII recipient address needs SMTPUTF8",
                            "needs_smtputf8");
-    if (txn->rcpts.size() >= opt.max_recipients)
+    if (txn->rcpts.size() >= opt.max_recipients ||
+        (opt.mode == Mode::submission && opt.submission_max_recipients &&
+         txn->rcpts.size() >= opt.submission_max_recipients))
         // RFC 5321 4.5.3.1.8: 452 and the client sends the rest later.
         return reject_rcpt(452, "4.5.3", "Error: too many recipients", "too_many_recipients");
+    pending->params = std::move(c.rcpt);
     phase = Phase::wait_lookup;
     return step::NeedLookup{pending->address};
 }
@@ -73,6 +120,17 @@ Step Session::State::lookup_result(Result<store::Resolution> r) {
     auto& res = pending->resolution;
     switch (res.kind) {
         case store::RecipientKind::not_local:
+            if (opt.mode == Mode::submission && user && opt.forwarding_available) {
+                // An authenticated user may send anywhere: the outbound queue.
+                AcceptedRcpt a;
+                a.address = pending->path.mailbox();
+                a.remote = true;
+                a.params = std::move(pending->params);
+                txn->rcpts.push_back(std::move(a));
+                pending.reset();
+                phase = Phase::command;
+                return reply(250, "2.1.5", "Ok");
+            }
             // Never an open relay: only our own domains are accepted here.
             return reject_rcpt(554, "5.7.1", shown + ": Relay access denied", "relay_denied");
         case store::RecipientKind::unknown_user:
@@ -125,6 +183,7 @@ Step Session::State::next_quota_or_accept() {
     if (pending->path.bare_postmaster) a.address = pending->address;
     a.accounts = res.accounts;
     a.forward_to = res.forward_to;
+    a.params = std::move(pending->params);
     txn->rcpts.push_back(std::move(a));
     pending.reset();
     phase = Phase::command;

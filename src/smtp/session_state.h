@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/sasl.h"
 #include "smtp/session.h"
 
 namespace postamt::smtp {
@@ -22,6 +23,10 @@ enum class Phase {
     wait_quota,
     wait_delivery,
     wait_tls,
+    sasl,          // AUTH in progress: the next line is a SASL response
+    sasl_final,    // SCRAM's server-final data went out as a 334 challenge
+    wait_auth,     // VerifyPassword / LookupScram / ReportScram in flight
+    wait_sender,   // submission: MAIL FROM ownership lookup in flight
     closed
 };
 
@@ -29,6 +34,8 @@ struct AcceptedRcpt {
     std::string address;  // as it goes into logs and "for <...>"
     std::vector<store::AccountId> accounts;
     std::vector<std::string> forward_to;
+    bool remote = false;  // submission to another domain: the outbound queue
+    RcptParams params;    // RFC 3461 NOTIFY / ORCPT
 };
 
 struct Transaction {
@@ -48,6 +55,7 @@ struct PendingRcpt {
     std::string address;
     store::Resolution resolution;
     std::size_t next_quota = 0;
+    RcptParams params;                   // RFC 3461 NOTIFY / ORCPT
     std::vector<store::AccountId> room;  // accounts whose quota check passed
     bool all_larger_than_quota = true;   // every refusal: message alone > quota
 };
@@ -66,6 +74,17 @@ struct Session::State {
     bool line_too_long = false;
 
     std::optional<Transaction> txn;
+    std::optional<Command> pending_mail;  // submission: MAIL waiting for the ownership lookup
+
+    // AUTH (RFC 4954), submission only.
+    std::optional<store::Account> user;  // authenticated
+    std::unique_ptr<auth::SaslMechanism> mech;
+    std::string sasl_login;
+    std::string sasl_via;  // "plain", "login", "scram"
+    bool scram_looked_up = false;
+    bool scram_ok = false;
+    std::optional<std::string> scram_final_data;
+    std::optional<store::Account> pending_account;
     std::optional<PendingRcpt> pending;
     std::unique_ptr<DataReader> data;
 
@@ -79,6 +98,7 @@ struct Session::State {
         std::string queue_id;
         std::vector<store::AccountId> targets;
         std::vector<std::string> forward_to;
+        std::size_t remote = 0;  // submission recipients queued for other domains
         uint64_t size = 0;
         std::string message_id;
     };
@@ -103,6 +123,14 @@ struct Session::State {
     Step cmd_rcpt(Command c);
     Step cmd_data();
     Step cmd_bdat(const Command& c);
+    Step cmd_auth(const Command& c);
+    bool plaintext_auth_ok() const;
+    Step sasl_response(std::string_view line);
+    Step sasl_step(auth::Step st);
+    Step end_sasl(int code, std::string_view enh, std::string text);
+    Step auth_success();
+    Step sender_result(Result<store::Resolution> r);
+    Step accept_mail(Command c);
 
     Step lookup_result(Result<store::Resolution> r);
     Step quota_result(Status st, std::optional<int64_t> limit);
@@ -121,5 +149,7 @@ struct Session::State {
 // The Message-ID field of a message's header (unfolded, trimmed, at most
 // 250 bytes), for logs; empty when there is none.
 std::string find_message_id(std::string_view message);
+// The queue's recipient from an accepted RCPT (RFC 3461 NOTIFY bits, ORCPT).
+store::OutboundRecipient outbound_recipient(const std::string& address, const RcptParams& p);
 
 }  // namespace postamt::smtp

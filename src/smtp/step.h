@@ -17,6 +17,10 @@
 //   ReadChunk     read up to `remaining` bytes of a BDAT chunk (from the
 //                 buffer first) -> Session::on_chunk_data, until it stops
 //                 asking
+//   VerifyPassword Authenticator::verify_password -> on_password_result
+//   LookupScram   Authenticator::lookup_scram -> on_scram_lookup
+//   ReportScram   Authenticator::report_scram; when !ok wait the delay it
+//                 returns (throttling) -> on_scram_reported
 //   Delivered     send `text` like Reply (flush); then hand `report.retry`
 //                 (recipients whose copy failed after the 250) to the local
 //                 retry queue and `report.forward_to` to the outbound queue
@@ -74,6 +78,18 @@ struct NeedDelivery {
     std::vector<std::string> forward_to;
     std::string queue_id;
 };
+struct VerifyPassword {
+    std::string login;
+    std::string password;  // never log it
+};
+struct LookupScram {
+    std::string login;
+};
+struct ReportScram {
+    std::string login;
+    bool ok = false;
+    std::string reason;  // log token
+};
 struct ReadChunk {
     uint64_t remaining = 0;
 };
@@ -85,6 +101,7 @@ struct Delivered {
 
 using Step =
     std::variant<step::None, step::Reply, step::ReplyAndClose, step::StartTls, step::NeedLookup,
-                 step::NeedQuota, step::NeedDelivery, step::ReadChunk, step::Delivered>;
+                 step::NeedQuota, step::NeedDelivery, step::ReadChunk, step::Delivered,
+                 step::VerifyPassword, step::LookupScram, step::ReportScram>;
 
 }  // namespace postamt::smtp

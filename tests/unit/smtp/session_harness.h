@@ -20,6 +20,8 @@ struct FakeBackend {
     std::map<store::AccountId, int64_t> quota_limit;     // 0 / absent: unlimited
     std::map<store::AccountId, int64_t> usage;
     bool lookup_fails = false;
+    // login -> (password, account) for AUTH PLAIN/LOGIN.
+    std::map<std::string, std::pair<std::string, store::Account>> passwords;
     // Default: every target stored.
     std::function<Result<std::vector<store::DeliveredCopy>>(const store::NewMessage&)> deliver;
 
@@ -66,6 +68,8 @@ class Harness {
             return std::chrono::system_clock::time_point(std::chrono::seconds(1727784000));
         };
         e.next_queue_id = [this] { return "QID" + std::to_string(++qid_counter); };
+        e.allow_message = [this](store::AccountId a) { return allow_message ? allow_message(a) : true; };
+        e.sign = [this](std::string_view m) { return sign ? sign(m) : std::string(); };
         return e;
     }
 
@@ -168,6 +172,28 @@ class Harness {
                 }
                 continue;
             }
+            if (auto* r = std::get_if<step::VerifyPassword>(&s)) {
+                auth::AuthResult res;
+                auto it = backend.passwords.find(r->login);
+                if (it != backend.passwords.end() && it->second.first == r->password) {
+                    res.status = auth::AuthStatus::ok;
+                    res.account = it->second.second;
+                } else {
+                    res.status = auth::AuthStatus::bad_credentials;
+                }
+                s = session_.on_password_result(res);
+                continue;
+            }
+            if (std::holds_alternative<step::LookupScram>(s)) {
+                auth::ScramLookup res;  // no SCRAM keys here: the exchange fails at the proof
+                res.status = auth::AuthStatus::unavailable;
+                s = session_.on_scram_lookup(res);
+                continue;
+            }
+            if (std::holds_alternative<step::ReportScram>(s)) {
+                s = session_.on_scram_reported();
+                continue;
+            }
             return out + "<<unhandled step>>";
         }
     }
@@ -186,6 +212,8 @@ class Harness {
     int lines_fed = 0;
     int steps = 0;
     int qid_counter = 0;
+    std::function<bool(store::AccountId)> allow_message;
+    std::function<std::string(std::string_view)> sign;
 
   private:
     Session session_;

@@ -554,15 +554,6 @@ TEST(SmtpSession, StartTlsResetsState) {
     EXPECT_EQ(h.line("RCPT TO:<a@example.com>"), "503 5.5.1 Error: need MAIL command\r\n");
 }
 
-TEST(SmtpSession, SubmissionModeHookRefusesMail) {
-    auto o = Harness::default_options();
-    o.mode = Mode::submission;
-    Ready h(o);
-    h.ehlo();
-    EXPECT_EQ(h.line("MAIL FROM:<a@example.com>"), "530 5.7.0 Authentication required\r\n");
-    EXPECT_EQ(h.line("AUTH PLAIN"), "502 5.5.1 Error: AUTH not implemented yet\r\n");
-}
-
 // ---- BDAT (RFC 3030) ----------------------------------------------------------
 
 TEST(SmtpSession, BdatTransaction) {
