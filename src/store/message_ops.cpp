@@ -177,9 +177,17 @@ void Store::deliver(NewMessage msg, Callback<std::vector<DeliveredCopy>> done) {
         prep->data = mime::is_canonical_crlf(msg.data) ? std::move(msg.data) : mime::canonicalize_crlf(msg.data);
         prep->summary = mime::summarize(prep->data);
         std::size_t weight = prep->data.size();
+        bool has_outbound = msg.outbound.has_value();
         impl->write<std::vector<DeliveredCopy>>(
             [impl, prep, msg = std::move(msg)](WriteTx& tx) -> Result<std::vector<DeliveredCopy>> {
                 if (prep->write_error) return *prep->write_error;
+                // Outbound queue and DSN bookkeeping fail the whole delivery
+                // (nothing is stored): checked before anything is written.
+                if (msg.outbound)
+                    if (auto st = check_outbound(tx.db, *msg.outbound); !st) return st.error();
+                if (!msg.bounce_for.empty() || !msg.delay_warned_for.empty())
+                    if (auto st = apply_report_stored(tx, msg.bounce_for, msg.delay_warned_for); !st)
+                        return st.error();
                 int64_t size = prep->loc.length;
                 const auto& f = prep->summary.fields;
                 auto ins = tx.db.prepare(
@@ -235,6 +243,10 @@ void Store::deliver(NewMessage msg, Callback<std::vector<DeliveredCopy>> done) {
                     out.push_back(std::move(c));
                 }
                 bool any_ok = std::any_of(out.begin(), out.end(), [](auto& c) { return c.error == Errc::ok; });
+                if (msg.outbound) {
+                    enqueue_outbound(tx, blob, *msg.outbound, now);
+                    any_ok = true;  // the message is accepted for its remote recipients
+                }
                 if (msg.queue_failures && any_ok) {
                     for (std::size_t i = 0; i < out.size(); ++i) {
                         if (out[i].error == Errc::ok) continue;
@@ -246,9 +258,11 @@ void Store::deliver(NewMessage msg, Callback<std::vector<DeliveredCopy>> done) {
                 }
                 return out;
             },
-            [cb, impl, prep](Result<std::vector<DeliveredCopy>> r) {
+            [cb, impl, prep, has_outbound](Result<std::vector<DeliveredCopy>> r) {
                 if (prep->blob) impl->search->blob_committed(prep->blob);
+                bool wake = has_outbound && r.ok();
                 (*cb)(std::move(r));
+                if (wake) impl->notify_outbound();
             },
             [prep](BlobFiles& blobs) {
                 auto loc = blobs.append(prep->data);

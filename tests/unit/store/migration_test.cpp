@@ -169,6 +169,45 @@ TEST(Migration, FromVersion4Fixture) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Migration, FromVersion5Fixture) {
+    std::string dir = temp_dir("migrate5");
+    auto store = open_fixture(5, dir);
+    auto acct = *must(SYNC(std::optional<Account>, store->find_account("old@example.org", cb)));
+    // Version 5 data is untouched: annotations and the local delivery queue
+    // entry (not due before 2100), which still holds its blob reference.
+    auto got = must(SYNC(std::vector<MetadataEntry>,
+                         store->get_metadata({acct.id, 0, acct.id}, {"/shared/comment"}, 0, cb)));
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].value, "server note");
+    auto qs = must(SYNC(QueueRunStats, store->run_delivery_queue(400 * 86400, cb)));
+    EXPECT_EQ(qs.remaining, 1);
+    // Version 6: the outbound queue starts empty and works on the upgraded
+    // store, in one transaction with a local copy.
+    EXPECT_TRUE(must(SYNC(std::vector<OutboundEntry>, store->list_outbound(cb))).empty());
+    NewMessage m;
+    m.data = sample_message("after-upgrade");
+    m.targets = {{acct.id, 0, {}}};
+    m.outbound.emplace();
+    m.outbound->queue_id = "UPGRADED1";
+    m.outbound->sender = "old@example.org";
+    m.outbound->recipients = {{"someone@remote.example", "", 0}};
+    auto c = must(SYNC(std::vector<DeliveredCopy>, store->deliver(m, cb)));
+    EXPECT_EQ(c.at(0).uid, 2u);
+    auto q = must(SYNC(std::vector<OutboundEntry>, store->list_outbound(cb)));
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0].recipients.at(0).domain, "remote.example");
+    // Deleting the queue entry leaves the old blob alone (two references).
+    must(SYNC(Unit, store->delete_outbound("UPGRADED1", cb)));
+    EXPECT_EQ(must(SYNC(CompactionStats, store->compact(-1, cb))).blobs_deleted, 0);
+    auto inbox = *must(SYNC(std::optional<Mailbox>, store->get_mailbox(acct.id, "INBOX", cb)));
+    auto rows = must(SYNC(std::vector<MessageRow>, store->fetch_rows(inbox.id, {}, cb)));
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(must(SYNC(std::string, store->read_blob(rows[0].blob, 0, -1, cb))),
+              read_file(kFixtures + "/v1/00000001.seg"));
+    store->close();
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Migration, NewerSchemaIsRefused) {
     std::string dir = temp_dir("newer");
     exec_sql(dir + "/mail.db", "CREATE TABLE x(y); PRAGMA user_version = 99;");
