@@ -146,6 +146,23 @@ int run(int argc, char** argv) {
     m_cat->add_option("uid", a.uid, "Message UID")->required();
     m_cat->callback(does([&a](Context& c) { message_cat(c, a.address, a.mailbox, a.uid); return 0; }));
 
+    // queue
+    auto* queue = app.add_subcommand("queue", "Inspect and manage the outbound queue");
+    queue->require_subcommand(1);
+    queue->add_subcommand("list", "List queued messages and their recipients")
+        ->callback(does([](Context& c) { queue_list(c); return 0; }));
+    auto* q_show = queue->add_subcommand("show", "Show one queued message: envelope, recipients, headers");
+    q_show->add_option("id", a.target, "Queue id")->required();
+    q_show->callback(does([&a](Context& c) { queue_show(c, a.target); return 0; }));
+    auto* q_retry = queue->add_subcommand("retry", "Make a queued message's pending recipients due now");
+    q_retry->add_option("id", a.target, "Queue id")->required();
+    q_retry->callback(does([&a](Context& c) { queue_retry(c, a.target); return 0; }));
+    auto* q_del = queue->add_subcommand("delete", "Remove a queued message without sending a bounce");
+    q_del->add_option("id", a.target, "Queue id")->required();
+    q_del->callback(does([&a](Context& c) { queue_delete(c, a.target); return 0; }));
+    queue->add_subcommand("flush", "Make every pending recipient due now")
+        ->callback(does([](Context& c) { queue_flush(c); return 0; }));
+
     // backup, restore
     auto* bk = app.add_subcommand("backup", "Consistent online backup of the data directory");
     bk->add_option("dir", a.dir, "Target directory (new or empty)")->required();

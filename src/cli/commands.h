@@ -48,6 +48,13 @@ void resolve(Context& ctx, const std::string& address);
 void mailbox_list(Context& ctx, const std::string& address);
 void message_cat(Context& ctx, const std::string& address, const std::string& mailbox, const std::string& uid);
 
+// queue (the outbound queue)
+void queue_list(Context& ctx);
+void queue_show(Context& ctx, const std::string& id);
+void queue_retry(Context& ctx, const std::string& id);
+void queue_delete(Context& ctx, const std::string& id);
+void queue_flush(Context& ctx);
+
 // backup, restore
 void backup(Context& ctx, const std::string& dir);
 void restore(Context& ctx, const std::string& backup_dir);

@@ -1,0 +1,100 @@
+// Test helper for the outbound queue: puts a message into a store's queue
+// the way submission does (deliver() with an outbound envelope), from
+// another process than a possibly running `postamt serve`.
+//
+//   queue_tool enqueue DIR QUEUE_ID SENDER [--local USER@DOMAIN] RCPT...
+//       the message comes on stdin; SENDER "" is the null sender
+//   queue_tool claim DIR OWNER LEASE_SECONDS
+//       leases the due recipients and prints "queue_id recipient" lines
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+using namespace postamt;
+using namespace postamt::store;
+
+namespace {
+
+#define SYNC(T, expr) ::postamt::store::wait_for<T>([&](auto cb) { expr; })
+
+int usage() {
+    std::fprintf(stderr,
+                 "usage: queue_tool enqueue DIR QUEUE_ID SENDER [--local USER@DOMAIN] RCPT... < message\n"
+                 "       queue_tool claim DIR OWNER LEASE_SECONDS\n");
+    return 2;
+}
+
+std::shared_ptr<Store> open_store(const std::string& dir) {
+    StoreOptions o;
+    o.data_dir = dir;
+    o.create = false;
+    o.min_free_bytes = 0;
+    auto s = Store::open(o);
+    if (!s) {
+        std::fprintf(stderr, "cannot open store: %s\n", s.error().message.c_str());
+        std::exit(1);
+    }
+    return *s;
+}
+
+int enqueue(int argc, char** argv) {
+    if (argc < 6) return usage();
+    auto store = open_store(argv[2]);
+    NewMessage m;
+    m.data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    OutboundEnvelope env;
+    env.queue_id = argv[3];
+    env.sender = argv[4];
+    for (int i = 5; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--local" && i + 1 < argc) {
+            auto acct = SYNC(std::optional<Account>, store->find_account(argv[++i], cb));
+            if (!acct || !*acct) {
+                std::fprintf(stderr, "no account %s\n", argv[i]);
+                return 1;
+            }
+            m.targets.push_back(DeliveryTarget{(*acct)->id, 0, {}});
+            continue;
+        }
+        env.recipients.push_back(OutboundRecipient{a, "", 0});
+    }
+    if (auto acct = SYNC(std::optional<Account>, store->find_account(env.sender, cb)); acct && *acct)
+        env.sender_account = (*acct)->id;
+    m.outbound = std::move(env);
+    auto r = SYNC(std::vector<DeliveredCopy>, store->deliver(std::move(m), cb));
+    store->close();
+    if (!r) {
+        std::fprintf(stderr, "enqueue failed: %s\n", r.error().message.c_str());
+        return 1;
+    }
+    std::printf("queued %s\n", argv[3]);
+    return 0;
+}
+
+int claim(int argc, char** argv) {
+    if (argc != 5) return usage();
+    auto store = open_store(argv[2]);
+    auto jobs = SYNC(std::vector<OutboundJob>, store->claim_outbound(argv[3], 0, std::stoll(argv[4]), 1000, cb));
+    store->close();
+    if (!jobs) {
+        std::fprintf(stderr, "claim failed: %s\n", jobs.error().message.c_str());
+        return 1;
+    }
+    for (const auto& j : *jobs)
+        for (const auto& r : j.recipients) std::printf("%s %s\n", j.queue_id.c_str(), r.address.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) return usage();
+    std::string cmd = argv[1];
+    if (cmd == "enqueue") return enqueue(argc, argv);
+    if (cmd == "claim") return claim(argc, argv);
+    return usage();
+}
