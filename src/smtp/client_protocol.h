@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "smtp/client_reply.h"
+#include "smtp/dsn.h"
 
 namespace postamt::smtp {
 
@@ -23,8 +24,8 @@ enum DsnNotify : std::uint8_t {
     notify_delay = 8,
 };
 
-// RFC 3461 4.3 RET.
-enum class DsnRet { unspecified, full, hdrs };
+// RFC 3461 4.3 RET: DsnRet from dsn.h (one type for the client and the
+// reports).
 
 struct OutboundRecipient {
     std::string address;  // "local@domain" in RFC 5321 form (local part quoted when needed)
