@@ -124,7 +124,10 @@ void canon_body(std::string_view body, Canon c, const std::function<void(std::st
     while (p < body.size()) {
         std::size_t e = body.find("\r\n", p);
         std::size_t next = (e == std::string_view::npos) ? body.size() : e + 2;
-        if (e == std::string_view::npos) e = body.size();  // last line without CRLF: one is added
+        // A last line without CRLF is a line like the others (one CRLF is
+        // added, 3.4.3/3.4.4), so its trailing WSP goes too in relaxed: that
+        // is what a verifier computes after SMTP transport added the CRLF.
+        if (e == std::string_view::npos) e = body.size();
         std::string_view content = body.substr(p, e - p);
         if (c == Canon::relaxed) {
             // 3.4.4: WSP at the end of a line deleted, WSP runs -> one SP.
