@@ -149,3 +149,54 @@ def test_unknown_domain_is_not_signed(keys, build_dir):
     r = subprocess.run([str(build_dir / "dkim_sign"), str(keys["key_dir"])],
                        input=b"From: a@example.net\r\nSubject: x\r\n\r\nbody\r\n", capture_output=True, timeout=60)
     assert r.returncode == 1 and b"no key" in r.stderr
+
+
+def free_udp_port() -> int:
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_opendkim_testkey_finds_the_published_keys(keys, tmp_path):
+    """opendkim-testkey (Debian's opendkim-tools) fetches the records the CLI
+    printed from a local dnsmasq and, for RSA, checks that the private key
+    file matches the published public key. (Its -k comparison knows RSA
+    only; for Ed25519 it checks that the record is there and parses.)"""
+    port = free_udp_port()
+    conf = tmp_path / "dnsmasq.conf"
+    lines = []
+    for name, text in keys["records"].items():
+        # dnsmasq takes the character-strings comma-separated; keep the split.
+        strings = [text[i:i + 255] for i in range(0, len(text), 255)]
+        lines.append(f"txt-record={name}," + ",".join(f'"{s}"' for s in strings))
+    conf.write_text("\n".join(lines) + "\n")
+    dns = subprocess.Popen(["dnsmasq", "--no-daemon", f"--conf-file={conf}", "--no-resolv", "--no-hosts",
+                            "--listen-address=127.0.0.1", "--bind-interfaces", f"--port={port}"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        unbound_conf = tmp_path / "unbound.conf"
+        unbound_conf.write_text('server:\n  do-not-query-localhost: no\n  module-config: "iterator"\n'
+                                f'forward-zone:\n  name: "."\n  forward-addr: 127.0.0.1@{port}\n')
+        odk_conf = tmp_path / "opendkim.conf"
+        odk_conf.write_text(f"ResolverConfiguration\t{unbound_conf}\n")
+        time.sleep(0.3)
+        assert dns.poll() is None, dns.stderr.read().decode()
+        key_dir = keys["key_dir"] / DOMAIN
+        rsa = subprocess.run(["opendkim-testkey", "-x", str(odk_conf), "-d", DOMAIN, "-s", "postamt-rsa",
+                              "-k", str(key_dir / "postamt-rsa.pem"), "-vvv"],
+                             capture_output=True, text=True, timeout=30)
+        assert rsa.returncode == 0 and "key OK" in rsa.stdout + rsa.stderr, rsa.stderr
+        ed = subprocess.run(["opendkim-testkey", "-x", str(odk_conf), "-d", DOMAIN, "-s", "postamt-ed25519", "-vvv"],
+                            capture_output=True, text=True, timeout=30)
+        assert ed.returncode == 0 and "key OK" in ed.stdout + ed.stderr, ed.stderr
+        # A key that does not match the record is reported.
+        other = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024",
+                                "-out", str(tmp_path / "other.pem")], capture_output=True, timeout=60)
+        assert other.returncode == 0
+        bad = subprocess.run(["opendkim-testkey", "-x", str(odk_conf), "-d", DOMAIN, "-s", "postamt-rsa",
+                              "-k", str(tmp_path / "other.pem"), "-vvv"], capture_output=True, text=True, timeout=30)
+        assert bad.returncode != 0, bad.stderr
+    finally:
+        dns.terminate()
+        dns.wait(timeout=10)
