@@ -257,6 +257,45 @@ TEST_F(OutboundTest, CompleteDeliveredDeferredFailedAndBounceOnce) {
     EXPECT_TRUE(list().empty());
 }
 
+TEST_F(OutboundTest, ReportToRemoteSenderIsQueuedWithTheNullSender) {
+    must(enqueue(sample_message("fwd"), envelope("F", {"gone@r.example"}, "someone@far.example")));
+    auto jobs = claim("n", now_s() + 1);
+    auto dsns = complete("n", {outcome(jobs.at(0).recipients.at(0).id, OutboundOutcome::failed, "5.1.1")});
+    ASSERT_EQ(dsns.size(), 1u);
+    NewMessage m;
+    m.data = sample_message("bounce");
+    m.outbound = envelope("F-DSN", {"someone@far.example"}, "");
+    m.bounce_for = {dsns[0].entry.recipients.at(0).id};
+    must(SYNC(std::vector<DeliveredCopy>, store->deliver(m, cb)));
+    // The original is done (bounced); the DSN waits in the queue.
+    auto l = list();
+    ASSERT_EQ(l.size(), 1u);
+    EXPECT_EQ(l[0].queue_id, "F-DSN");
+    EXPECT_EQ(l[0].sender, "");
+    // A second attempt to store it (another runner) fails as a whole: no
+    // second queue entry.
+    m.outbound->queue_id = "F-DSN2";
+    auto again = SYNC(std::vector<DeliveredCopy>, store->deliver(m, cb));
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, Errc::already_exists);
+    EXPECT_EQ(list().size(), 1u);
+    // Reports for an entry an admin deleted are refused too.
+    must(enqueue(sample_message("del"), envelope("X", {"a@r.example"})));
+    jobs = claim("n", now_s() + 1);
+    ASSERT_EQ(jobs.size(), 2u);  // F-DSN is due too
+    const auto& x = jobs[0].queue_id == "X" ? jobs[0] : jobs[1];
+    EXPECT_EQ(x.queue_id, "X");
+    dsns = complete("n", {outcome(x.recipients.at(0).id, OutboundOutcome::failed, "5.0.0")});
+    ASSERT_EQ(dsns.size(), 1u);
+    must(SYNC(Unit, store->delete_outbound("X", cb)));
+    NewMessage late;
+    late.data = sample_message("late");
+    late.targets = {DeliveryTarget{bob.id, 0, {}}};
+    late.bounce_for = {dsns[0].entry.recipients[0].id};
+    EXPECT_EQ(SYNC(std::vector<DeliveredCopy>, store->deliver(late, cb)).error().code, Errc::already_exists);
+    EXPECT_TRUE(rows(inbox.id).empty());
+}
+
 TEST_F(OutboundTest, NoReportForNullSenderOrNotifyNever) {
     auto env = envelope("N", {"a@r.example"}, "");
     must(enqueue(sample_message("n1"), env));
