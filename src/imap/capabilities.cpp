@@ -47,7 +47,7 @@ std::string capability_list(const CapabilityState& st) {
                    "THREAD=REFERENCES"})
         add(c);
     for (auto c : {"QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "ACL", "RIGHTS=kxte",
-                   "LIST-MYRIGHTS", "METADATA", "METADATA-SERVER", "COMPRESS=DEFLATE"})
+                   "LIST-MYRIGHTS", "METADATA", "METADATA-SERVER", "COMPRESS=DEFLATE", "NOTIFY"})
         add(c);  // docs/imap-extensions.md
     if (st.append_limit) add("APPENDLIMIT=" + std::to_string(st.append_limit));
     for (const auto& e : st.extra) add(e);

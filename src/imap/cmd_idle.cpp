@@ -10,6 +10,7 @@
 // and one writer at a time).
 #include "common/text.h"
 #include "imap/executors.h"
+#include "imap/notify.h"
 
 namespace postamt::imap {
 namespace {
@@ -31,8 +32,11 @@ asio::awaitable<void> idle_notifier(SessionPtr s, std::shared_ptr<IdleState> st)
     while (!st->stop) {
         // A ring that came while we were busy (no wait to cancel) is not lost:
         // the doorbell's MODSEQ is ahead of the view.
-        bool rung =
-            s->selected && s->selected->bell->rung.load() > s->selected->view.known_modseq();
+        bool sel_events = notify_selected_events(*s);
+        bool rung = sel_events && s->selected &&
+                    s->selected->bell->rung.load() > s->selected->view.known_modseq();
+        bool notify_rung = s->notify && s->notify->bell->pending();
+        rung = rung || notify_rung;
         bool keepalive_due = false;
         if (!rung || lagging) {
             st->wake.expires_after(lagging ? std::chrono::seconds(1) : keepalive);
@@ -42,14 +46,16 @@ asio::awaitable<void> idle_notifier(SessionPtr s, std::shared_ptr<IdleState> st)
         }
         if (keepalive_due) {
             s->send("* OK Still here\r\n");
-        } else if (s->selected) {
-            co_await s->send_updates(true);
+        } else {
+            if (s->selected && notify_selected_events(*s)) co_await s->send_updates(true);
+            // Other mailboxes (NOTIFY, RFC 5465 4: IDLE sends the same events).
+            if (s->notify && s->state != SessionState::logout) co_await send_notify_updates(s);
             if (st->stop) {
                 // DONE came meanwhile: what was pulled goes out before the tagged OK.
                 break;
             }
-            lagging =
-                s->selected && s->selected->bell->rung.load() > s->selected->view.known_modseq();
+            lagging = notify_selected_events(*s) && s->selected &&
+                      s->selected->bell->rung.load() > s->selected->view.known_modseq();
         }
         if (s->conn->buffered_output() > 0 && !co_await s->conn->flush()) {
             st->failed = true;
@@ -72,6 +78,7 @@ asio::awaitable<Reply> exec_idle(SessionPtr s, CommandPtr) {
     auto st = std::make_shared<IdleState>(s->conn->executor());
     // Whatever is pending goes out before the continuation.
     if (s->selected) co_await s->send_updates(true, true);
+    if (s->notify) co_await send_notify_updates(s);
     if (s->state == SessionState::logout) {
         Reply r = Reply::no("Mailbox gone");
         r.close = true;
@@ -84,6 +91,7 @@ asio::awaitable<Reply> exec_idle(SessionPtr s, CommandPtr) {
         co_return r;
     }
     if (s->selected) s->selected->bell->waiter = &st->wake;
+    if (s->notify) s->notify->bell->waiter = &st->wake;
     asio::co_spawn(s->conn->executor(), idle_notifier(s, st), asio::detached);
 
     net::LineResult line =
@@ -91,6 +99,7 @@ asio::awaitable<Reply> exec_idle(SessionPtr s, CommandPtr) {
 
     st->stop = true;
     if (s->selected && s->selected->bell) s->selected->bell->waiter = nullptr;
+    if (s->notify) s->notify->bell->waiter = nullptr;
     st->wake.cancel();
     if (!st->notifier_done) {
         st->finished.expires_at(asio::steady_timer::time_point::max());

@@ -3,6 +3,7 @@
 #include "common/text.h"
 #include "imap/executors.h"
 #include "imap/mailbox_names.h"
+#include "imap/notify.h"
 #include "imap/object_id.h"
 #include "net/await_store.h"
 
@@ -51,6 +52,7 @@ asio::awaitable<Reply> exec_create(SessionPtr s, CommandPtr c) {
     auto r = co_await net::await_store<store::Mailbox>(
         [&](auto done) { st->create_mailbox(acct, n, special, 0, std::move(done)); });
     if (!r) co_return store_error_reply(r.error(), "Cannot create mailbox");
+    notify_own_created(*s, n);
     // RFC 8474 4.1: the new mailbox's MAILBOXID.
     co_return Reply::ok("CREATE completed", "MAILBOXID (" + mailbox_object_id(r->id) + ")");
 }
@@ -70,6 +72,7 @@ asio::awaitable<Reply> exec_delete(SessionPtr s, CommandPtr c) {
             co_return Reply::no("Mailbox has child mailboxes; delete them first", "CANNOT");
         co_return store_error_reply(r.error(), "Cannot delete mailbox");
     }
+    notify_own_deleted(*s, n);
     if (s->selected && s->selected->name == n) {
         // RFC 9051 7.1: CLOSED tells the client the selection ended.
         s->unselect();
@@ -92,6 +95,7 @@ asio::awaitable<Reply> exec_rename(SessionPtr s, CommandPtr c) {
     auto r = co_await net::await_store<Unit>(
         [&](auto done) { st->rename_mailbox(acct, f, t, std::move(done)); });
     if (!r) co_return store_error_reply(r.error(), "Cannot rename mailbox");
+    notify_own_renamed(*s, f, t);
     // The selected mailbox keeps its identity; only its name changed (INBOX
     // stays INBOX: its messages moved away, which the doorbell reports).
     if (s->selected && f != "INBOX") {
@@ -115,6 +119,7 @@ asio::awaitable<Reply> exec_subscribe(SessionPtr s, CommandPtr c) {
     auto r = co_await net::await_store<Unit>(
         [&](auto done) { st->set_subscribed(acct, n, on, std::move(done)); });
     if (!r) co_return store_error_reply(r.error(), on ? "Cannot subscribe" : "Cannot unsubscribe");
+    notify_own_subscribed(*s, n, on);
     co_return Reply::ok(on ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }
 

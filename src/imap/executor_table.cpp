@@ -57,6 +57,7 @@ std::array<Executor, kCount> make_table() {
     set(C::getmetadata, exec_getmetadata);
     set(C::setmetadata, exec_setmetadata);
     set(C::compress, exec_compress);
+    set(C::notify, exec_notify);
     return t;
 }
 

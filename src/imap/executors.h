@@ -82,5 +82,6 @@ asio::awaitable<Reply> exec_myrights(SessionPtr s, CommandPtr c);
 asio::awaitable<Reply> exec_getmetadata(SessionPtr s, CommandPtr c);
 asio::awaitable<Reply> exec_setmetadata(SessionPtr s, CommandPtr c);
 asio::awaitable<Reply> exec_compress(SessionPtr s, CommandPtr c);
+asio::awaitable<Reply> exec_notify(SessionPtr s, CommandPtr c);  // cmd_notify.cpp (RFC 5465)
 
 }  // namespace postamt::imap

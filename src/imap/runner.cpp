@@ -9,6 +9,7 @@
 #include "imap/command_reader.h"
 #include "imap/command_table.h"
 #include "imap/executors.h"
+#include "imap/notify.h"
 #include "imap/session.h"
 
 namespace postamt::imap {
@@ -211,8 +212,9 @@ asio::awaitable<ReadOutcome> read_command(SessionPtr s, std::shared_ptr<CommandR
 // reply. false: the session ends.
 asio::awaitable<bool> run_command(SessionPtr s, std::shared_ptr<Command> cmd) {
     const CommandSpec spec = command_spec(cmd->id);
-    const bool allow_expunge = expunge_allowed(spec, cmd->uid);
+    bool allow_expunge = expunge_allowed(spec, cmd->uid);
     const std::string tag = cmd->tag;
+    s->running = cmd->id;
     Executor ex = executor_for(cmd->id);
     Reply reply;
     if (!ex) {
@@ -223,9 +225,23 @@ asio::awaitable<bool> run_command(SessionPtr s, std::shared_ptr<Command> cmd) {
         reply = co_await ex(s, cmd);
     }
     cmd.reset();
-    if (reply.already_sent) co_return !(reply.close || s->state == SessionState::logout);
+    if (reply.already_sent) {
+        s->running = CommandId::noop;
+        co_return !(reply.close || s->state == SessionState::logout);
+    }
+    // NOTIFY SET (selected (MessageNew MessageExpunge ...)): the client gave
+    // up sequence numbers, expunges may come at the end of any command
+    // (RFC 5465 5.3, 6.1.1; SELECTED-DELAYED keeps RFC 9051 7.4.1).
+    if (s->notify && s->notify->spec.has_selected && !s->notify->spec.selected_delayed &&
+        s->notify->spec.selected.message_expunge)
+        allow_expunge = true;
     if (spec.sends_updates && s->selected && s->state == SessionState::selected)
         co_await s->send_updates(allow_expunge);
+    // Other mailboxes (NOTIFY): at every command end.
+    if (s->notify && !reply.close &&
+        (s->state == SessionState::authenticated || s->state == SessionState::selected))
+        co_await send_notify_updates(s);
+    s->running = CommandId::noop;
     // The selected mailbox vanished: the BYE is queued; no tagged reply after it.
     if (s->state == SessionState::logout && !reply.close) co_return false;
     s->send(format_reply(tag, reply));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "imap/notify.h"
 #include "imap/recent_registry.h"
 #include "net/await_store.h"
 
@@ -115,8 +116,12 @@ asio::awaitable<void> Session::send_updates(bool allow_expunge, bool force_pull)
         co_return;
     }
     if (!selected->view.has_pending()) co_return;
+    store::Uid before = selected->view.max_uid();
     std::string text = selected->view.take_updates(allow_expunge, wording(), recent_claim());
     send(text);
+    // NOTIFY MessageNew (fetch-att ...): the FETCH follows the EXISTS (RFC 5465 5.2).
+    if (notify && selected && selected->view.max_uid() > before)
+        co_await notify_fetch_new(shared_from_this(), before + 1, selected->view.max_uid());
 }
 
 }  // namespace postamt::imap

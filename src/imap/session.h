@@ -14,8 +14,11 @@
 // An executor returns the Reply for its tag; the runner sends pending
 // mailbox updates (where RFC 9051 7.4.1 allows) before it.
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,7 @@
 #include "imap/capabilities.h"
 #include "imap/command.h"
 #include "imap/mailbox_view.h"
+#include "imap/notify_spec.h"
 #include "imap/response.h"
 #include "net/asio.h"
 #include "net/connection.h"
@@ -65,6 +69,38 @@ struct SelectedMailbox {
     bool gone = false;                                    // deleted by someone else
 };
 
+// NOTIFY (RFC 5465): the account doorbell's callback (a store thread)
+// records which mailboxes changed; the session turns that into STATUS and
+// LIST responses at command ends and at once during IDLE (cmd_notify.cpp).
+struct NotifyBell {
+    std::mutex mu;
+    std::map<store::MailboxId, store::ModSeq> changed;  // guarded by mu
+    bool list_changed = false;                          // guarded by mu
+    bool overflow = false;                              // guarded by mu
+    // Fixed when the bell is made: which rings matter at all.
+    bool want_messages = false;
+    bool want_list = false;
+    // Set while IDLE waits; touched only on the connection's strand.
+    asio::steady_timer* waiter = nullptr;
+    bool pending() {
+        std::lock_guard lk(mu);
+        return !changed.empty() || list_changed || overflow;
+    }
+};
+
+struct NotifyState {
+    NotifySpec spec;
+    std::shared_ptr<NotifyBell> bell;
+    store::Subscription subscription;
+    // The mailbox list and subscriptions as last reported (only when the
+    // spec needs them: MailboxName, SubscriptionChange, SUBSCRIBED).
+    std::optional<MailboxSnapshot> snapshot;
+    std::set<std::string> own_created;  // created by this session since the last diff
+    // What the last STATUS for a mailbox said (to leave out flag-only changes
+    // the client did not ask for).
+    std::map<store::MailboxId, store::Mailbox> last_status;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
   public:
     Session(std::shared_ptr<net::Connection> c, std::shared_ptr<const RunnerContext> x)
@@ -76,6 +112,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<store::Account> account;
     std::optional<net::ConnectionLimits::Ticket> user_ticket;
     std::unique_ptr<SelectedMailbox> selected;
+    std::unique_ptr<NotifyState> notify;  // NOTIFY SET in effect
+    CommandId running = CommandId::noop;  // the command being executed
 
     // ENABLE (RFC 5161) and implicitly enabled extensions.
     bool rev2 = false;       // IMAP4rev2 enabled: no \Recent, rev2 wording

@@ -854,6 +854,45 @@ TEST(ImapParser, NotifyCommands) {
     parse_bad("a NOTIFY SET (selected)");
 }
 
+TEST(ImapParser, NotifyForms) {
+    // Case-insensitive keywords (RFC 5465 8), one mailbox without parentheses,
+    // a literal mailbox name, several groups.
+    auto c = parse_ok(
+        "a notify set status (Selected-Delayed (messagenew messageexpunge)) (SUBTREE Lists "
+        "(MessageNew MessageExpunge)) (mailboxes {5}\r\nDraft (MailboxName))");
+    const auto& n = body<NotifyCmd>(c);
+    EXPECT_TRUE(n.status);
+    ASSERT_EQ(n.groups.size(), 3u);
+    EXPECT_EQ(n.groups[0].filter, NotifyGroup::Filter::selected_delayed);
+    EXPECT_EQ(n.groups[1].filter, NotifyGroup::Filter::subtree);
+    EXPECT_EQ(n.groups[1].mailboxes, std::vector<std::string>{"Lists"});
+    EXPECT_EQ(n.groups[2].mailboxes, std::vector<std::string>{"Draft"});
+    EXPECT_EQ(n.groups[2].events[0].name, "MailboxName");
+    c = parse_ok("a NOTIFY SET (subscribed (SubscriptionChange)) (inboxes NONE)");
+    EXPECT_EQ(body<NotifyCmd>(c).groups[0].filter, NotifyGroup::Filter::subscribed);
+    EXPECT_EQ(body<NotifyCmd>(c).groups[1].filter, NotifyGroup::Filter::inboxes);
+    // Unknown event names parse: the executor answers NO [BADEVENT].
+    c = parse_ok("a NOTIFY SET (personal (MailboxMetadataChange))");
+    EXPECT_EQ(body<NotifyCmd>(c).groups[0].events[0].name, "MailboxMetadataChange");
+
+    parse_bad("a NOTIFY SET STATUS");                                 // no event group
+    parse_bad("a NOTIFY NONE NONE");                                  // trailing junk
+    parse_bad("a NOTIFY SET (personal ())");                          // empty event list
+    parse_bad("a NOTIFY SET (personal)");                             // no events
+    parse_bad("a NOTIFY SET (mailboxes (MessageNew))");               // no mailbox
+    parse_bad("a NOTIFY SET (subtree () (MessageNew))");              // empty mailbox list
+    parse_bad("a NOTIFY SET (personal (MessageNew)");                 // unbalanced
+    parse_bad("a NOTIFY SET (personal (MessageNew))(inboxes NONE)");  // no space between groups
+    parse_bad("a NOTIFY SET  (personal (MessageNew))");               // two spaces
+    parse_bad("a NOTIFY SET (personal (MessageNew)) ");               // trailing space
+    parse_bad("a NOTIFY SET STATUS STATUS (personal (MessageNew))");
+    parse_bad("a NOTIFY GET (personal (MessageNew))");
+    parse_bad("a NOTIFY SET (selected (MessageNew (UID BOGUS)))");  // bad fetch-att
+    parse_bad("a NOTIFY SET (selected (MessageNew (UID) MessageExpunge)");
+    parse_bad("a NOTIFY SET (personal NONE NONE)");
+    parse_bad("a NOTIFY SET (\"personal\" (MessageNew))");  // filter is not a string
+}
+
 TEST(ImapParser, Compress) {
     EXPECT_EQ(body<CompressCmd>(parse_ok("a COMPRESS deflate")).mechanism, "DEFLATE");
     parse_bad("a COMPRESS");
