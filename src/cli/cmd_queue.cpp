@@ -55,15 +55,17 @@ std::string recipient_line(const store::OutboundRecipientState& r, int64_t now) 
 }
 
 store::OutboundEntry must_show(store::Store& st, const std::string& id) {
-    return must(call<store::OutboundEntry>([&](auto cb) { st.show_outbound(id, cb); }), "cannot show " + id);
+    return must(call<store::OutboundEntry>([&](auto cb) { st.show_outbound(id, cb); }),
+                "cannot show " + id);
 }
 
 }  // namespace
 
 void queue_list(Context& ctx) {
     auto& st = ctx.store();
-    auto entries = must(call<std::vector<store::OutboundEntry>>([&](auto cb) { st.list_outbound(cb); }),
-                        "cannot list the queue");
+    auto entries =
+        must(call<std::vector<store::OutboundEntry>>([&](auto cb) { st.list_outbound(cb); }),
+             "cannot list the queue");
     if (entries.empty()) {
         fmt::print("queue is empty\n");
         return;
@@ -71,15 +73,16 @@ void queue_list(Context& ctx) {
     int64_t now = static_cast<int64_t>(std::time(nullptr));
     int64_t pending = 0;
     for (const auto& e : entries) {
-        fmt::print("{}  {}  {}  {}\n", e.queue_id, text::format_size(static_cast<uint64_t>(e.blob.size)),
-                   when(e.arrival), sender_of(e));
+        fmt::print("{}  {}  {}  {}\n", e.queue_id,
+                   text::format_size(static_cast<uint64_t>(e.blob.size)), when(e.arrival),
+                   sender_of(e));
         for (const auto& r : e.recipients) {
             fmt::print("{}\n", recipient_line(r, now));
             if (r.state == "pending") ++pending;
         }
     }
-    fmt::print("{} {}, {} recipient{} pending\n", entries.size(), entries.size() == 1 ? "entry" : "entries",
-               pending, pending == 1 ? "" : "s");
+    fmt::print("{} {}, {} recipient{} pending\n", entries.size(),
+               entries.size() == 1 ? "entry" : "entries", pending, pending == 1 ? "" : "s");
 }
 
 void queue_show(Context& ctx, const std::string& id) {
@@ -91,7 +94,8 @@ void queue_show(Context& ctx, const std::string& id) {
     fmt::print("sender:        {}{}\n", sender_of(e),
                e.sender_account ? fmt::format(" (account {})", e.sender_account) : std::string());
     fmt::print("arrived:       {}\n", when(e.arrival));
-    fmt::print("size:          {} ({} bytes)\n", text::format_size(static_cast<uint64_t>(e.blob.size)), e.blob.size);
+    fmt::print("size:          {} ({} bytes)\n",
+               text::format_size(static_cast<uint64_t>(e.blob.size)), e.blob.size);
     fmt::print("envid:         {}\n", e.envid.empty() ? "-" : e.envid);
     fmt::print("ret:           {}\n", (e.ret >= 0 && e.ret <= 2) ? kRet[e.ret] : "?");
     fmt::print("smtputf8:      {}\n", e.smtputf8 ? "yes" : "no");

@@ -12,11 +12,14 @@
 namespace postamt::store {
 namespace {
 
-#define POSTAMT_OUTBOUND_COLS                                                                            \
-    "e.id, e.queue_id, e.sender, e.sender_account, e.envid, e.ret, e.smtputf8, e.body_8bit, e.arrival, " \
-    "e.delay_warned, e.blob_id, coalesce(b.length, 0) FROM outbound e LEFT JOIN blobs b ON b.id = e.blob_id "
-#define POSTAMT_OUTBOUND_RCPT_COLS                                                                    \
-    "id, address, domain, orcpt, notify, state, dsn_due, attempts, next_attempt, last_attempt, status, " \
+#define POSTAMT_OUTBOUND_COLS                                                                     \
+    "e.id, e.queue_id, e.sender, e.sender_account, e.envid, e.ret, e.smtputf8, e.body_8bit, "     \
+    "e.arrival, "                                                                                 \
+    "e.delay_warned, e.blob_id, coalesce(b.length, 0) FROM outbound e LEFT JOIN blobs b ON b.id " \
+    "= e.blob_id "
+#define POSTAMT_OUTBOUND_RCPT_COLS                                                               \
+    "id, address, domain, orcpt, notify, state, dsn_due, attempts, next_attempt, last_attempt, " \
+    "status, "                                                                                   \
     "diagnostic, remote_mta, lease_owner, lease_expiry FROM outbound_rcpt "
 
 // A header block larger than this is cut in `queue show` (it is for people).
@@ -101,7 +104,8 @@ std::optional<OutboundDsn> owed_report(Db& db, int64_t entry_id) {
 // recipient and no report owed. Returns whether it was deleted.
 bool finish_entry_if_done(WriteTx& tx, int64_t entry_id) {
     auto left = tx.db.prepare(
-        "SELECT count(*) FROM outbound_rcpt WHERE entry_id = ? AND (state = 'pending' OR dsn_due != 0)");
+        "SELECT count(*) FROM outbound_rcpt WHERE entry_id = ? AND (state = 'pending' OR dsn_due "
+        "!= 0)");
     left->bind(1, entry_id);
     if (left->step() && left->i64(0) > 0) return false;
     auto blob = tx.db.prepare("SELECT blob_id FROM outbound WHERE id = ?");
@@ -120,7 +124,8 @@ bool finish_entry_if_done(WriteTx& tx, int64_t entry_id) {
 
 bool valid_recipient(std::string_view a) {
     auto at = a.rfind('@');
-    if (at == std::string_view::npos || at == 0 || at + 1 >= a.size() || a.size() > 1000) return false;
+    if (at == std::string_view::npos || at == 0 || at + 1 >= a.size() || a.size() > 1000)
+        return false;
     for (unsigned char c : a)
         if (c <= ' ' || c == 0x7f || c == '<' || c == '>') return false;
     return true;
@@ -139,26 +144,36 @@ std::string domain_of(std::string_view address) {
 
 Status check_outbound(Db& db, const OutboundEnvelope& env) {
     if (env.queue_id.empty()) return make_error(Errc::invalid, "outbound entry without a queue id");
-    if (env.recipients.empty()) return make_error(Errc::invalid, "outbound entry without recipients");
-    if (env.ret < 0 || env.ret > 2) return make_error(Errc::invalid, "outbound entry with a bad RET value");
+    if (env.recipients.empty())
+        return make_error(Errc::invalid, "outbound entry without recipients");
+    if (env.ret < 0 || env.ret > 2)
+        return make_error(Errc::invalid, "outbound entry with a bad RET value");
     for (const auto& r : env.recipients)
-        if (!valid_recipient(r.address)) return make_error(Errc::invalid, "bad outbound recipient address");
+        if (!valid_recipient(r.address))
+            return make_error(Errc::invalid, "bad outbound recipient address");
     auto st = db.prepare("SELECT 1 FROM outbound WHERE queue_id = ?");
     st->bind(1, env.queue_id);
-    if (st->step()) return make_error(Errc::already_exists, "queue id " + env.queue_id + " is already queued");
+    if (st->step())
+        return make_error(Errc::already_exists, "queue id " + env.queue_id + " is already queued");
     return ok_status();
 }
 
 void enqueue_outbound(WriteTx& tx, BlobId blob, const OutboundEnvelope& env, int64_t now) {
     auto ins = tx.db.prepare(
-        "INSERT INTO outbound(queue_id, blob_id, sender, sender_account, envid, ret, smtputf8, body_8bit, arrival) "
+        "INSERT INTO outbound(queue_id, blob_id, sender, sender_account, envid, ret, smtputf8, "
+        "body_8bit, arrival) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    ins->bind(1, env.queue_id).bind(2, blob).bind(3, env.sender).bind(4, env.sender_account).bind(5, env.envid);
+    ins->bind(1, env.queue_id)
+        .bind(2, blob)
+        .bind(3, env.sender)
+        .bind(4, env.sender_account)
+        .bind(5, env.envid);
     ins->bind(6, env.ret).bind(7, env.smtputf8 ? 1 : 0).bind(8, env.body_8bit ? 1 : 0).bind(9, now);
     ins->run();
     int64_t entry = tx.db.last_insert_rowid();
     auto rc = tx.db.prepare(
-        "INSERT INTO outbound_rcpt(entry_id, address, domain, orcpt, notify, next_attempt) VALUES (?, ?, ?, ?, ?, ?)");
+        "INSERT INTO outbound_rcpt(entry_id, address, domain, orcpt, notify, next_attempt) VALUES "
+        "(?, ?, ?, ?, ?, ?)");
     for (const auto& r : env.recipients) {
         rc->bind(1, entry).bind(2, r.address).bind(3, domain_of(r.address)).bind(4, r.orcpt);
         rc->bind(5, static_cast<int64_t>(r.notify)).bind(6, now);
@@ -176,7 +191,8 @@ Status apply_report_stored(WriteTx& tx, const std::vector<int64_t>& bounce_for,
                            const std::vector<int64_t>& delay_warned_for) {
     std::set<int64_t> entries;
     auto upd = tx.db.prepare(
-        "UPDATE outbound_rcpt SET dsn_due = 0, state = CASE WHEN state = 'failed' THEN 'bounced' ELSE state END "
+        "UPDATE outbound_rcpt SET dsn_due = 0, state = CASE WHEN state = 'failed' THEN 'bounced' "
+        "ELSE state END "
         "WHERE id = ? AND dsn_due != 0 RETURNING entry_id");
     std::set<int64_t> seen;
     for (int64_t id : bounce_for) {
@@ -184,19 +200,21 @@ Status apply_report_stored(WriteTx& tx, const std::vector<int64_t>& bounce_for,
         upd->bind(1, id);
         if (!upd->step())
             return make_error(Errc::already_exists,
-                              "outbound recipient " + std::to_string(id) + " owes no report (stored already, or gone)");
+                              "outbound recipient " + std::to_string(id) +
+                                  " owes no report (stored already, or gone)");
         entries.insert(upd->i64(0));
         upd->run();
         upd->reset();
     }
-    auto warn = tx.db.prepare("UPDATE outbound SET delay_warned = 1 WHERE id = ? AND delay_warned = 0");
+    auto warn =
+        tx.db.prepare("UPDATE outbound SET delay_warned = 1 WHERE id = ? AND delay_warned = 0");
     for (int64_t id : delay_warned_for) {
         warn->bind(1, id);
         warn->run();
         warn->reset();
         if (tx.db.changes() == 0)
-            return make_error(Errc::already_exists,
-                              "outbound entry " + std::to_string(id) + " was warned already, or is gone");
+            return make_error(Errc::already_exists, "outbound entry " + std::to_string(id) +
+                                                        " was warned already, or is gone");
     }
     for (int64_t e : entries) finish_entry_if_done(tx, e);
     return ok_status();
@@ -218,12 +236,14 @@ void Store::set_outbound_listener(std::function<void()> listener) {
     impl_->outbound_listener = std::move(listener);
 }
 
-void Store::claim_outbound(std::string owner, int64_t at, int64_t lease_seconds, std::size_t max_recipients,
-                           Callback<std::vector<OutboundJob>> done) {
+void Store::claim_outbound(std::string owner, int64_t at, int64_t lease_seconds,
+                           std::size_t max_recipients, Callback<std::vector<OutboundJob>> done) {
     impl_->write<std::vector<OutboundJob>>(
-        [owner = std::move(owner), at, lease_seconds, max_recipients](WriteTx& tx) -> Result<std::vector<OutboundJob>> {
+        [owner = std::move(owner), at, lease_seconds,
+         max_recipients](WriteTx& tx) -> Result<std::vector<OutboundJob>> {
             if (owner.empty()) return make_error(Errc::invalid, "a lease needs an owner");
-            if (lease_seconds <= 0) return make_error(Errc::invalid, "lease_seconds must be positive");
+            if (lease_seconds <= 0)
+                return make_error(Errc::invalid, "lease_seconds must be positive");
             int64_t now = at ? at : unix_now();
             int64_t expiry = now + lease_seconds;
             struct Row {
@@ -237,8 +257,10 @@ void Store::claim_outbound(std::string owner, int64_t at, int64_t lease_seconds,
                 // a live lease has moved next_attempt to its expiry, so the
                 // lease test only rejects rows leased with an odd clock.
                 auto st = tx.db.prepare(
-                    "SELECT id, entry_id, domain, address, orcpt, notify, attempts FROM outbound_rcpt "
-                    "WHERE state = 'pending' AND next_attempt <= ?1 AND (lease_owner = '' OR lease_expiry <= ?1) "
+                    "SELECT id, entry_id, domain, address, orcpt, notify, attempts FROM "
+                    "outbound_rcpt "
+                    "WHERE state = 'pending' AND next_attempt <= ?1 AND (lease_owner = '' OR "
+                    "lease_expiry <= ?1) "
                     "ORDER BY next_attempt, id LIMIT ?2");
                 st->bind(1, now).bind(2, static_cast<int64_t>(max_recipients));
                 while (st->step()) {
@@ -252,7 +274,8 @@ void Store::claim_outbound(std::string owner, int64_t at, int64_t lease_seconds,
                 }
             }
             auto lease = tx.db.prepare(
-                "UPDATE outbound_rcpt SET lease_owner = ?, lease_expiry = ?, next_attempt = ? WHERE id = ?");
+                "UPDATE outbound_rcpt SET lease_owner = ?, lease_expiry = ?, next_attempt = ? "
+                "WHERE id = ?");
             std::vector<OutboundJob> jobs;
             std::map<std::pair<int64_t, std::string>, std::size_t> index;
             std::map<int64_t, OutboundEntry> entries;
@@ -266,7 +289,8 @@ void Store::claim_outbound(std::string owner, int64_t at, int64_t lease_seconds,
                     auto eit = entries.find(row.entry);
                     if (eit == entries.end()) {
                         auto e = entry_by_id(tx.db, row.entry);
-                        if (!e) throw SqliteError(SQLITE_CORRUPT, "outbound recipient without entry");
+                        if (!e)
+                            throw SqliteError(SQLITE_CORRUPT, "outbound recipient without entry");
                         eit = entries.emplace(row.entry, std::move(*e)).first;
                     }
                     const auto& e = eit->second;
@@ -294,7 +318,8 @@ void Store::claim_outbound(std::string owner, int64_t at, int64_t lease_seconds,
         std::move(done));
 }
 
-void Store::complete_outbound(std::string owner, std::vector<OutboundOutcome> outcomes, int64_t delay_warning_after,
+void Store::complete_outbound(std::string owner, std::vector<OutboundOutcome> outcomes,
+                              int64_t delay_warning_after,
                               Callback<std::vector<OutboundDsn>> done) {
     impl_->write<std::vector<OutboundDsn>>(
         [owner = std::move(owner), outcomes = std::move(outcomes),
@@ -303,11 +328,14 @@ void Store::complete_outbound(std::string owner, std::vector<OutboundOutcome> ou
             std::map<int64_t, int64_t> touched;  // entry -> latest attempt time
             std::map<int64_t, std::string> senders;
             auto sel = tx.db.prepare(
-                "SELECT r.entry_id, r.notify, e.sender FROM outbound_rcpt r JOIN outbound e ON e.id = r.entry_id "
+                "SELECT r.entry_id, r.notify, e.sender FROM outbound_rcpt r JOIN outbound e ON "
+                "e.id = r.entry_id "
                 "WHERE r.id = ? AND r.state = 'pending' AND r.lease_owner = ?");
             auto upd = tx.db.prepare(
-                "UPDATE outbound_rcpt SET state = ?, dsn_due = ?, attempts = attempts + 1, next_attempt = ?, "
-                "last_attempt = ?, status = ?, diagnostic = ?, remote_mta = ?, lease_owner = '', lease_expiry = 0 "
+                "UPDATE outbound_rcpt SET state = ?, dsn_due = ?, attempts = attempts + 1, "
+                "next_attempt = ?, "
+                "last_attempt = ?, status = ?, diagnostic = ?, remote_mta = ?, lease_owner = '', "
+                "lease_expiry = 0 "
                 "WHERE id = ?");
             for (const auto& o : outcomes) {
                 sel->bind(1, o.recipient_id).bind(2, owner);
@@ -315,8 +343,8 @@ void Store::complete_outbound(std::string owner, std::vector<OutboundOutcome> ou
                     sel->reset();
                     // Deleted by an admin, or the lease expired and another
                     // runner took the recipient: its outcome counts instead.
-                    log::info("event=outbound_outcome_ignored recipient={} owner={}", o.recipient_id,
-                              log::quote(owner));
+                    log::info("event=outbound_outcome_ignored recipient={} owner={}",
+                              o.recipient_id, log::quote(owner));
                     continue;
                 }
                 int64_t entry = sel->i64(0);
@@ -341,7 +369,11 @@ void Store::complete_outbound(std::string owner, std::vector<OutboundOutcome> ou
                         next = o.next_attempt > 0 ? o.next_attempt : when + 300;
                         break;
                 }
-                upd->bind(1, state).bind(2, dsn ? 1 : 0).bind(3, next).bind(4, when).bind(5, o.status);
+                upd->bind(1, state)
+                    .bind(2, dsn ? 1 : 0)
+                    .bind(3, next)
+                    .bind(4, when)
+                    .bind(5, o.status);
                 upd->bind(6, o.diagnostic).bind(7, o.remote_mta).bind(8, o.recipient_id);
                 upd->run();
                 upd->reset();
@@ -353,9 +385,11 @@ void Store::complete_outbound(std::string owner, std::vector<OutboundOutcome> ou
                 if (auto r = owed_report(tx.db, entry)) out.push_back(std::move(*r));
                 if (delay_warning_after > 0) {
                     auto e = entry_by_id(tx.db, entry);
-                    if (e && !e->delay_warned && !e->sender.empty() && when - e->arrival >= delay_warning_after) {
+                    if (e && !e->delay_warned && !e->sender.empty() &&
+                        when - e->arrival >= delay_warning_after) {
                         for (auto& r : recipients_of(tx.db, entry))
-                            if (r.state == "pending" && wants_delay(r.notify)) e->recipients.push_back(std::move(r));
+                            if (r.state == "pending" && wants_delay(r.notify))
+                                e->recipients.push_back(std::move(r));
                         if (!e->recipients.empty()) out.push_back(OutboundDsn{std::move(*e), true});
                     }
                 }
@@ -370,7 +404,8 @@ void Store::pending_outbound_dsns(Callback<std::vector<OutboundDsn>> done) {
     impl_->read<std::vector<OutboundDsn>>(
         [](Db& db) -> Result<std::vector<OutboundDsn>> {
             std::vector<int64_t> ids;
-            auto st = db.prepare("SELECT DISTINCT entry_id FROM outbound_rcpt WHERE dsn_due != 0 ORDER BY entry_id");
+            auto st = db.prepare(
+                "SELECT DISTINCT entry_id FROM outbound_rcpt WHERE dsn_due != 0 ORDER BY entry_id");
             while (st->step()) ids.push_back(st->i64(0));
             std::vector<OutboundDsn> out;
             for (int64_t id : ids)
@@ -466,7 +501,8 @@ void Store::retry_outbound(std::string queue_id, Callback<int64_t> done) {
             // A recipient in flight keeps its lease: making it due would let
             // a second runner deliver it again.
             auto st = tx.db.prepare(
-                "UPDATE outbound_rcpt SET next_attempt = ?1 WHERE entry_id = ?2 AND state = 'pending' "
+                "UPDATE outbound_rcpt SET next_attempt = ?1 WHERE entry_id = ?2 AND state = "
+                "'pending' "
                 "AND (lease_owner = '' OR lease_expiry <= ?1)");
             st->bind(1, now).bind(2, e->id);
             st->run();
@@ -501,7 +537,8 @@ void Store::flush_outbound(Callback<int64_t> done) {
         [](WriteTx& tx) -> Result<int64_t> {
             int64_t now = unix_now();
             auto st = tx.db.prepare(
-                "UPDATE outbound_rcpt SET next_attempt = ?1 WHERE state = 'pending' AND next_attempt > ?1 "
+                "UPDATE outbound_rcpt SET next_attempt = ?1 WHERE state = 'pending' AND "
+                "next_attempt > ?1 "
                 "AND (lease_owner = '' OR lease_expiry <= ?1)");
             st->bind(1, now);
             st->run();

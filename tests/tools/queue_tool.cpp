@@ -13,10 +13,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <thread>
 #include <iostream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/store.h"
@@ -29,10 +29,11 @@ namespace {
 #define SYNC(T, expr) ::postamt::store::wait_for<T>([&](auto cb) { expr; })
 
 int usage() {
-    std::fprintf(stderr,
-                 "usage: queue_tool enqueue DIR QUEUE_ID SENDER [--local USER@DOMAIN] RCPT... < message\n"
-                 "       queue_tool claim DIR OWNER LEASE_SECONDS\n"
-                 "       queue_tool bench DIR COUNT THREADS\n");
+    std::fprintf(
+        stderr,
+        "usage: queue_tool enqueue DIR QUEUE_ID SENDER [--local USER@DOMAIN] RCPT... < message\n"
+        "       queue_tool claim DIR OWNER LEASE_SECONDS\n"
+        "       queue_tool bench DIR COUNT THREADS\n");
     return 2;
 }
 
@@ -70,7 +71,8 @@ int enqueue(int argc, char** argv) {
         }
         env.recipients.push_back(OutboundRecipient{a, "", 0});
     }
-    if (auto acct = SYNC(std::optional<Account>, store->find_account(env.sender, cb)); acct && *acct)
+    if (auto acct = SYNC(std::optional<Account>, store->find_account(env.sender, cb));
+        acct && *acct)
         env.sender_account = (*acct)->id;
     m.outbound = std::move(env);
     auto r = SYNC(std::vector<DeliveredCopy>, store->deliver(std::move(m), cb));
@@ -86,14 +88,16 @@ int enqueue(int argc, char** argv) {
 int claim(int argc, char** argv) {
     if (argc != 5) return usage();
     auto store = open_store(argv[2]);
-    auto jobs = SYNC(std::vector<OutboundJob>, store->claim_outbound(argv[3], 0, std::stoll(argv[4]), 1000, cb));
+    auto jobs = SYNC(std::vector<OutboundJob>,
+                     store->claim_outbound(argv[3], 0, std::stoll(argv[4]), 1000, cb));
     store->close();
     if (!jobs) {
         std::fprintf(stderr, "claim failed: %s\n", jobs.error().message.c_str());
         return 1;
     }
     for (const auto& j : *jobs)
-        for (const auto& r : j.recipients) std::printf("%s %s\n", j.queue_id.c_str(), r.address.c_str());
+        for (const auto& r : j.recipients)
+            std::printf("%s %s\n", j.queue_id.c_str(), r.address.c_str());
     return 0;
 }
 
@@ -107,7 +111,8 @@ int bench(int argc, char** argv) {
     if (!opened) return 1;
     auto store = *opened;
     std::string body;
-    while (body.size() < 10 * 1024) body += "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n";
+    while (body.size() < 10 * 1024)
+        body += "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n";
     std::atomic<int> next{0}, failed{0};
     auto t0 = std::chrono::steady_clock::now();
     std::vector<std::thread> ts;
@@ -115,12 +120,13 @@ int bench(int argc, char** argv) {
         ts.emplace_back([&] {
             for (int i; (i = next++) < count;) {
                 NewMessage m;
-                m.data = "From: a@example.org\r\nTo: b@remote.example\r\nSubject: bench " + std::to_string(i) +
-                         "\r\n\r\n" + body;
+                m.data = "From: a@example.org\r\nTo: b@remote.example\r\nSubject: bench " +
+                         std::to_string(i) + "\r\n\r\n" + body;
                 m.outbound.emplace();
                 m.outbound->queue_id = "B" + std::to_string(i);
                 m.outbound->sender = "a@example.org";
-                m.outbound->recipients = {{"b" + std::to_string(i % 50) + "@remote.example", "", 0}};
+                m.outbound->recipients = {
+                    {"b" + std::to_string(i % 50) + "@remote.example", "", 0}};
                 if (!SYNC(std::vector<DeliveredCopy>, store->deliver(std::move(m), cb))) ++failed;
             }
         });
@@ -144,12 +150,15 @@ int bench(int argc, char** argv) {
             }
         }
         done += static_cast<int>(outs.size());
-        if (!SYNC(std::vector<OutboundDsn>, store->complete_outbound("bench", outs, 0, cb))) ++failed;
+        if (!SYNC(std::vector<OutboundDsn>, store->complete_outbound("bench", outs, 0, cb)))
+            ++failed;
     }
     double run = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     store->close();
-    std::printf("enqueued %d x 10 KB from %d threads in %.2f s (%.0f/s); claimed+read+completed %d in %.2f s (%.0f/s); failures %d\n",
-                count, threads, enq, count / enq, done, run, done / run, failed.load());
+    std::printf(
+        "enqueued %d x 10 KB from %d threads in %.2f s (%.0f/s); claimed+read+completed %d in %.2f "
+        "s (%.0f/s); failures %d\n",
+        count, threads, enq, count / enq, done, run, done / run, failed.load());
     return failed ? 1 : 0;
 }
 

@@ -97,7 +97,8 @@ void store_report(Store& s, AccountId sender, const OutboundDsn& dsn) {
         addrs += r.address;
         m.bounce_for.push_back(r.id);
     }
-    m.data = "From: MAILER-DAEMON@example.org\r\nSubject: report\r\nX-Report: " + addrs + "\r\n\r\nreport\r\n";
+    m.data = "From: MAILER-DAEMON@example.org\r\nSubject: report\r\nX-Report: " + addrs +
+             "\r\n\r\nreport\r\n";
     m.targets = {DeliveryTarget{sender, 0, {}}};
     log_line("ID " + addrs);
     auto r = SYNC(std::vector<DeliveredCopy>, s.deliver(std::move(m), cb));
@@ -127,7 +128,8 @@ int run(const std::string& dir, const std::string& log_path, int seed) {
         threads.emplace_back([&, t] {
             std::mt19937 rng(static_cast<unsigned>(seed * 100 + t));
             for (int n = 0; std::chrono::steady_clock::now() < deadline; ++n) {
-                std::string qid = "E" + std::to_string(seed) + "-" + std::to_string(t) + "-" + std::to_string(n);
+                std::string qid =
+                    "E" + std::to_string(seed) + "-" + std::to_string(t) + "-" + std::to_string(n);
                 NewMessage m;
                 m.data = message_for(qid);
                 if (rng() % 3 == 0) m.targets = {DeliveryTarget{local, 0, {}}};
@@ -149,17 +151,21 @@ int run(const std::string& dir, const std::string& log_path, int seed) {
             std::mt19937 rng(static_cast<unsigned>(seed * 1000 + k));
             std::string owner = "R" + std::to_string(seed) + "-" + std::to_string(k);
             // Reports a runner of an earlier (killed) run owed.
-            for (const auto& d : must(SYNC(std::vector<OutboundDsn>, store->pending_outbound_dsns(cb)), "pending"))
+            for (const auto& d :
+                 must(SYNC(std::vector<OutboundDsn>, store->pending_outbound_dsns(cb)), "pending"))
                 store_report(*store, sender, d);
             while (std::chrono::steady_clock::now() < deadline) {
-                auto jobs = must(SYNC(std::vector<OutboundJob>, store->claim_outbound(owner, 0, 3, 30, cb)), "claim");
+                auto jobs =
+                    must(SYNC(std::vector<OutboundJob>, store->claim_outbound(owner, 0, 3, 30, cb)),
+                         "claim");
                 if (jobs.empty()) {
                     std::this_thread::sleep_for(std::chrono::milliseconds(5));
                     continue;
                 }
                 std::vector<OutboundOutcome> outs;
                 for (const auto& j : jobs) {
-                    auto bytes = must(SYNC(std::string, store->read_blob(j.blob, 0, -1, cb)), "read_blob");
+                    auto bytes =
+                        must(SYNC(std::string, store->read_blob(j.blob, 0, -1, cb)), "read_blob");
                     if (bytes != message_for(j.queue_id)) {
                         std::fprintf(stderr, "queued bytes of %s damaged\n", j.queue_id.c_str());
                         std::exit(2);
@@ -168,16 +174,19 @@ int run(const std::string& dir, const std::string& log_path, int seed) {
                         OutboundOutcome o;
                         o.recipient_id = r.id;
                         unsigned x = rng() % 4;
-                        o.kind = x < 2 ? OutboundOutcome::deferred
-                                       : (x == 2 ? OutboundOutcome::delivered : OutboundOutcome::failed);
+                        o.kind =
+                            x < 2 ? OutboundOutcome::deferred
+                                  : (x == 2 ? OutboundOutcome::delivered : OutboundOutcome::failed);
                         o.next_attempt = 1;  // due again at once
                         o.status = o.kind == OutboundOutcome::failed ? "5.1.1" : "4.0.0";
-                        log_line("IC " + r.address + (o.kind == OutboundOutcome::delivered ? " delivered" : " other"));
+                        log_line("IC " + r.address +
+                                 (o.kind == OutboundOutcome::delivered ? " delivered" : " other"));
                         outs.push_back(std::move(o));
                     }
                 }
-                auto dsns = must(SYNC(std::vector<OutboundDsn>, store->complete_outbound(owner, outs, 0, cb)),
-                                 "complete");
+                auto dsns = must(
+                    SYNC(std::vector<OutboundDsn>, store->complete_outbound(owner, outs, 0, cb)),
+                    "complete");
                 for (const auto& d : dsns) store_report(*store, sender, d);
             }
         });
@@ -226,8 +235,10 @@ int verify(const std::string& dir, const std::string& log_path) {
         auto store = open_store(dir);
         AccountId sender = account_id(*store, kSender);
         if (!sender) return fail("sender account missing");
-        auto inbox = must(SYNC(std::optional<Mailbox>, store->get_mailbox(sender, "INBOX", cb)), "inbox");
-        auto rows = must(SYNC(std::vector<MessageRow>, store->fetch_rows(inbox->id, {}, cb)), "rows");
+        auto inbox =
+            must(SYNC(std::optional<Mailbox>, store->get_mailbox(sender, "INBOX", cb)), "inbox");
+        auto rows =
+            must(SYNC(std::vector<MessageRow>, store->fetch_rows(inbox->id, {}, cb)), "rows");
         for (const auto& r : rows) {
             auto m = must(SYNC(std::string, store->read_blob(r.blob, 0, -1, cb)), "read report");
             std::istringstream ss(header_value(m, "X-Report"));
@@ -237,7 +248,8 @@ int verify(const std::string& dir, const std::string& log_path) {
         }
         for (auto& e : must(SYNC(std::vector<OutboundEntry>, store->list_outbound(cb)), "list")) {
             auto bytes = SYNC(std::string, store->read_blob(e.blob, 0, -1, cb));
-            if (!bytes.ok() || *bytes != message_for(e.queue_id)) return fail("bytes of " + e.queue_id + " damaged");
+            if (!bytes.ok() || *bytes != message_for(e.queue_id))
+                return fail("bytes of " + e.queue_id + " damaged");
             queued.emplace(e.queue_id, std::move(e));
         }
         store->close();
@@ -247,13 +259,17 @@ int verify(const std::string& dir, const std::string& log_path) {
     for (const auto& a : acked_report)
         if (!reported.count(a)) return fail("acknowledged report for " + a + " missing");
     for (const auto& [qid, e] : queued) {
-        if (e.recipients.size() != 3) return fail(qid + " has " + std::to_string(e.recipients.size()) + " recipients");
+        if (e.recipients.size() != 3)
+            return fail(qid + " has " + std::to_string(e.recipients.size()) + " recipients");
         for (const auto& r : e.recipients) {
             int n = reported.count(r.address) ? reported[r.address] : 0;
-            if (r.state == "bounced" && n != 1) return fail(r.address + " bounced but reported " + std::to_string(n));
+            if (r.state == "bounced" && n != 1)
+                return fail(r.address + " bounced but reported " + std::to_string(n));
             if ((r.state == "pending" || r.dsn_due) && n != 0)
-                return fail(r.address + " reported while " + r.state + (r.dsn_due ? " owing a report" : ""));
-            if (r.state == "failed" && !r.dsn_due) return fail(r.address + " failed without a report owed");
+                return fail(r.address + " reported while " + r.state +
+                            (r.dsn_due ? " owing a report" : ""));
+            if (r.state == "failed" && !r.dsn_due)
+                return fail(r.address + " failed without a report owed");
         }
     }
     for (const auto& qid : acked_enqueue) {
@@ -261,12 +277,14 @@ int verify(const std::string& dir, const std::string& log_path) {
         for (const char* suffix : {"-a@x.example", "-b@y.example", "-c@x.example"}) {
             std::string a = qid + suffix;
             if (!reported.count(a) && !delivered_issued.count(a))
-                return fail(qid + " left the queue but " + a + " was neither delivered nor reported");
+                return fail(qid + " left the queue but " + a +
+                            " was neither delivered nor reported");
         }
     }
     // Blob reference counts against the rows that hold them.
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2((dir + "/mail.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+    if (sqlite3_open_v2((dir + "/mail.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) !=
+        SQLITE_OK)
         return fail("cannot open mail.db");
     const char* sql =
         "SELECT b.id, b.refcount, "
@@ -280,7 +298,8 @@ int verify(const std::string& dir, const std::string& log_path) {
         if (sqlite3_column_int64(st, 1) != sqlite3_column_int64(st, 2)) ++bad;
     sqlite3_finalize(st);
     sqlite3_prepare_v2(db,
-                       "SELECT count(*) FROM outbound o WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.id = o.blob_id)",
+                       "SELECT count(*) FROM outbound o WHERE NOT EXISTS (SELECT 1 FROM blobs b "
+                       "WHERE b.id = o.blob_id)",
                        -1, &st, nullptr);
     sqlite3_step(st);
     int orphans = sqlite3_column_int(st, 0);
@@ -289,7 +308,8 @@ int verify(const std::string& dir, const std::string& log_path) {
     if (bad) return fail(std::to_string(bad) + " blobs with a wrong reference count");
     if (orphans) return fail(std::to_string(orphans) + " queue entries without their blob");
     std::printf("runs=%d acked_enqueues=%zu queued=%zu reports=%lld delivered_issued=%zu\n", runs,
-                acked_enqueue.size(), queued.size(), static_cast<long long>(reports), delivered_issued.size());
+                acked_enqueue.size(), queued.size(), static_cast<long long>(reports),
+                delivered_issued.size());
     return 0;
 }
 

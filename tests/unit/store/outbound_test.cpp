@@ -14,8 +14,9 @@ namespace {
 int64_t now_s() { return static_cast<int64_t>(std::time(nullptr)); }
 
 class OutboundTest : public StoreFixture {
-protected:
-    OutboundEnvelope envelope(const std::string& qid, std::vector<std::string> rcpts, std::string sender = "bob@example.org") {
+  protected:
+    OutboundEnvelope envelope(const std::string& qid, std::vector<std::string> rcpts,
+                              std::string sender = "bob@example.org") {
         OutboundEnvelope e;
         e.queue_id = qid;
         e.sender = std::move(sender);
@@ -31,13 +32,18 @@ protected:
         m.outbound = std::move(env);
         return SYNC(std::vector<DeliveredCopy>, store->deliver(std::move(m), cb));
     }
-    std::vector<OutboundEntry> list() { return must(SYNC(std::vector<OutboundEntry>, store->list_outbound(cb))); }
-    std::vector<OutboundJob> claim(const std::string& owner, int64_t at, int64_t lease = 600, std::size_t max = 100) {
-        return must(SYNC(std::vector<OutboundJob>, store->claim_outbound(owner, at, lease, max, cb)));
+    std::vector<OutboundEntry> list() {
+        return must(SYNC(std::vector<OutboundEntry>, store->list_outbound(cb)));
+    }
+    std::vector<OutboundJob> claim(const std::string& owner, int64_t at, int64_t lease = 600,
+                                   std::size_t max = 100) {
+        return must(
+            SYNC(std::vector<OutboundJob>, store->claim_outbound(owner, at, lease, max, cb)));
     }
     std::vector<OutboundDsn> complete(const std::string& owner, std::vector<OutboundOutcome> o,
                                       int64_t delay_after = 0) {
-        return must(SYNC(std::vector<OutboundDsn>, store->complete_outbound(owner, std::move(o), delay_after, cb)));
+        return must(SYNC(std::vector<OutboundDsn>,
+                         store->complete_outbound(owner, std::move(o), delay_after, cb)));
     }
     static OutboundOutcome outcome(int64_t id, OutboundOutcome::Kind k, std::string status = "",
                                    int64_t next = 0, int64_t at = 0) {
@@ -113,13 +119,16 @@ TEST_F(OutboundTest, EnqueueWithLocalTargetsInOneTransaction) {
 
 TEST_F(OutboundTest, FailingQueueInsertFailsTheWholeDelivery) {
     must(enqueue(sample_message("first"), envelope("DUP", {"x@remote.example"})));
-    auto dup = enqueue(sample_message("second"), envelope("DUP", {"y@remote.example"}), {DeliveryTarget{bob.id, 0, {}}});
+    auto dup = enqueue(sample_message("second"), envelope("DUP", {"y@remote.example"}),
+                       {DeliveryTarget{bob.id, 0, {}}});
     ASSERT_FALSE(dup.ok());
     EXPECT_EQ(dup.error().code, Errc::already_exists);
-    auto bad = enqueue(sample_message("third"), envelope("BAD", {"no-at-sign"}), {DeliveryTarget{bob.id, 0, {}}});
+    auto bad = enqueue(sample_message("third"), envelope("BAD", {"no-at-sign"}),
+                       {DeliveryTarget{bob.id, 0, {}}});
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().code, Errc::invalid);
-    auto empty = enqueue(sample_message("fourth"), envelope("", {"x@remote.example"}), {DeliveryTarget{bob.id, 0, {}}});
+    auto empty = enqueue(sample_message("fourth"), envelope("", {"x@remote.example"}),
+                         {DeliveryTarget{bob.id, 0, {}}});
     EXPECT_FALSE(empty.ok());
     // No local copy and no queue entry from the refused deliveries.
     EXPECT_TRUE(rows(inbox.id).empty());
@@ -130,7 +139,8 @@ TEST_F(OutboundTest, FailingQueueInsertFailsTheWholeDelivery) {
 }
 
 TEST_F(OutboundTest, ClaimGroupsByEntryAndDomainAndLeases) {
-    must(enqueue(sample_message("g"), envelope("G", {"a1@a.example", "b1@b.example", "a2@A.example"})));
+    must(enqueue(sample_message("g"),
+                 envelope("G", {"a1@a.example", "b1@b.example", "a2@A.example"})));
     int64_t t = now_s() + 1;
     auto jobs = claim("node1", t, 300);
     ASSERT_EQ(jobs.size(), 2u);
@@ -168,7 +178,8 @@ TEST_F(OutboundTest, ClaimGroupsByEntryAndDomainAndLeases) {
     complete("node2", {outcome(rid, OutboundOutcome::delivered, "2.0.0")});
     EXPECT_EQ(list()[0].recipients[1].state, "delivered");
     // max_recipients caps a claim.
-    must(enqueue(sample_message("h"), envelope("H", {"1@c.example", "2@c.example", "3@c.example"})));
+    must(
+        enqueue(sample_message("h"), envelope("H", {"1@c.example", "2@c.example", "3@c.example"})));
     auto capped = claim("node3", now_s() + 1, 60, 2);
     ASSERT_EQ(capped.size(), 1u);
     EXPECT_EQ(capped[0].recipients.size(), 2u);
@@ -177,15 +188,18 @@ TEST_F(OutboundTest, ClaimGroupsByEntryAndDomainAndLeases) {
 TEST_F(OutboundTest, TwoOwnersNeverGetTheSameRecipient) {
     for (int i = 0; i < 40; ++i) {
         std::vector<std::string> r;
-        for (int k = 0; k < 5; ++k) r.push_back("r" + std::to_string(k) + "@d" + std::to_string(k % 2) + ".example");
-        must(enqueue(sample_message("m" + std::to_string(i)), envelope("M" + std::to_string(i), r)));
+        for (int k = 0; k < 5; ++k)
+            r.push_back("r" + std::to_string(k) + "@d" + std::to_string(k % 2) + ".example");
+        must(
+            enqueue(sample_message("m" + std::to_string(i)), envelope("M" + std::to_string(i), r)));
     }
     std::mutex mu;
     std::multiset<int64_t> got;
     int64_t t = now_s() + 1;
     auto worker = [&](std::string owner) {
         for (int round = 0; round < 40; ++round) {
-            auto jobs = must(SYNC(std::vector<OutboundJob>, store->claim_outbound(owner, t, 600, 7, cb)));
+            auto jobs =
+                must(SYNC(std::vector<OutboundJob>, store->claim_outbound(owner, t, 600, 7, cb)));
             std::lock_guard lk(mu);
             for (auto& j : jobs)
                 for (auto& r : j.recipients) got.insert(r.id);
@@ -253,14 +267,17 @@ TEST_F(OutboundTest, CompleteDeliveredDeferredFailedAndBounceOnce) {
     auto j2 = claim("n", t + 600);
     ASSERT_EQ(j2.size(), 1u);
     EXPECT_EQ(j2[0].recipients.at(0).attempts, 1);
-    EXPECT_TRUE(complete("n", {outcome(j2[0].recipients[0].id, OutboundOutcome::delivered, "2.0.0")}).empty());
+    EXPECT_TRUE(
+        complete("n", {outcome(j2[0].recipients[0].id, OutboundOutcome::delivered, "2.0.0")})
+            .empty());
     EXPECT_TRUE(list().empty());
 }
 
 TEST_F(OutboundTest, ReportToRemoteSenderIsQueuedWithTheNullSender) {
     must(enqueue(sample_message("fwd"), envelope("F", {"gone@r.example"}, "someone@far.example")));
     auto jobs = claim("n", now_s() + 1);
-    auto dsns = complete("n", {outcome(jobs.at(0).recipients.at(0).id, OutboundOutcome::failed, "5.1.1")});
+    auto dsns =
+        complete("n", {outcome(jobs.at(0).recipients.at(0).id, OutboundOutcome::failed, "5.1.1")});
     ASSERT_EQ(dsns.size(), 1u);
     NewMessage m;
     m.data = sample_message("bounce");
@@ -292,7 +309,8 @@ TEST_F(OutboundTest, ReportToRemoteSenderIsQueuedWithTheNullSender) {
     late.data = sample_message("late");
     late.targets = {DeliveryTarget{bob.id, 0, {}}};
     late.bounce_for = {dsns[0].entry.recipients[0].id};
-    EXPECT_EQ(SYNC(std::vector<DeliveredCopy>, store->deliver(late, cb)).error().code, Errc::already_exists);
+    EXPECT_EQ(SYNC(std::vector<DeliveredCopy>, store->deliver(late, cb)).error().code,
+              Errc::already_exists);
     EXPECT_TRUE(rows(inbox.id).empty());
 }
 
@@ -318,7 +336,8 @@ TEST_F(OutboundTest, SuccessReportWhenAsked) {
     env.recipients[0].notify = kNotifySuccess | kNotifyFailure;
     must(enqueue(sample_message("s"), env));
     auto jobs = claim("n", now_s() + 1);
-    auto dsns = complete("n", {outcome(jobs.at(0).recipients.at(0).id, OutboundOutcome::delivered, "2.0.0")});
+    auto dsns = complete(
+        "n", {outcome(jobs.at(0).recipients.at(0).id, OutboundOutcome::delivered, "2.0.0")});
     ASSERT_EQ(dsns.size(), 1u);
     EXPECT_EQ(dsns[0].entry.recipients.at(0).state, "delivered");
     ASSERT_EQ(list().size(), 1u);  // kept until the report is stored
@@ -338,16 +357,19 @@ TEST_F(OutboundTest, DelayWarningOnceAndExpiry) {
     auto jobs = claim("n", arrival + 10);
     auto& rc = jobs.at(0).recipients;
     // Young entry: no warning.
-    auto d0 = complete("n", {outcome(rc[0].id, OutboundOutcome::deferred, "4.4.1", arrival + 3000, arrival + 10),
-                             outcome(rc[1].id, OutboundOutcome::deferred, "4.4.1", arrival + 3000, arrival + 10)},
-                       3600);
+    auto d0 = complete(
+        "n",
+        {outcome(rc[0].id, OutboundOutcome::deferred, "4.4.1", arrival + 3000, arrival + 10),
+         outcome(rc[1].id, OutboundOutcome::deferred, "4.4.1", arrival + 3000, arrival + 10)},
+        3600);
     EXPECT_TRUE(d0.empty());
     jobs = claim("n", arrival + 4000);
     ASSERT_EQ(jobs.size(), 1u);
-    auto d1 = complete("n", {outcome(jobs[0].recipients[0].id, OutboundOutcome::deferred, "4.4.1", arrival + 9000,
-                                     arrival + 4000),
-                             outcome(jobs[0].recipients[1].id, OutboundOutcome::deferred, "4.4.1", arrival + 9000,
-                                     arrival + 4000)},
+    auto d1 = complete("n",
+                       {outcome(jobs[0].recipients[0].id, OutboundOutcome::deferred, "4.4.1",
+                                arrival + 9000, arrival + 4000),
+                        outcome(jobs[0].recipients[1].id, OutboundOutcome::deferred, "4.4.1",
+                                arrival + 9000, arrival + 4000)},
                        3600);
     ASSERT_EQ(d1.size(), 1u);
     EXPECT_TRUE(d1[0].delay);
@@ -368,7 +390,8 @@ TEST_F(OutboundTest, DelayWarningOnceAndExpiry) {
     // no further delay warning.
     jobs = claim("n", arrival + 9000);
     std::vector<OutboundOutcome> o;
-    for (auto& r : jobs.at(0).recipients) o.push_back(outcome(r.id, OutboundOutcome::failed, "4.4.7"));
+    for (auto& r : jobs.at(0).recipients)
+        o.push_back(outcome(r.id, OutboundOutcome::failed, "4.4.7"));
     auto d2 = complete("n", o, 3600);
     ASSERT_EQ(d2.size(), 1u);
     EXPECT_FALSE(d2[0].delay);
@@ -383,13 +406,16 @@ TEST_F(OutboundTest, BlobKeptWhileQueuedAndReleasedAfter) {
     EXPECT_EQ(compact_blobs(), 0);
     auto jobs = claim("n", now_s() + 1);
     ASSERT_EQ(jobs.size(), 1u);
-    EXPECT_EQ(must(SYNC(std::string, store->read_blob(jobs[0].blob, 0, -1, cb))), sample_message("keep"));
+    EXPECT_EQ(must(SYNC(std::string, store->read_blob(jobs[0].blob, 0, -1, cb))),
+              sample_message("keep"));
     complete("n", {outcome(jobs[0].recipients[0].id, OutboundOutcome::delivered, "2.0.0")});
     EXPECT_TRUE(list().empty());
     EXPECT_EQ(compact_blobs(), 1);
-    EXPECT_EQ(SYNC(std::string, store->read_blob(jobs[0].blob, 0, -1, cb)).error().code, Errc::not_found);
+    EXPECT_EQ(SYNC(std::string, store->read_blob(jobs[0].blob, 0, -1, cb)).error().code,
+              Errc::not_found);
     // With a local copy too, the blob stays for the copy.
-    must(enqueue(sample_message("both"), envelope("K2", {"a@r.example"}), {DeliveryTarget{bob.id, 0, {}}}));
+    must(enqueue(sample_message("both"), envelope("K2", {"a@r.example"}),
+                 {DeliveryTarget{bob.id, 0, {}}}));
     must(SYNC(Unit, store->delete_outbound("K2", cb)));
     EXPECT_EQ(compact_blobs(), 0);
     EXPECT_EQ(blob(rows(inbox.id).at(0)), sample_message("both"));
@@ -402,7 +428,8 @@ TEST_F(OutboundTest, AdminRetryFlushDelete) {
     auto jobs = claim("n", t + 1, 600);
     std::vector<OutboundOutcome> o;
     for (auto& j : jobs)
-        for (auto& r : j.recipients) o.push_back(outcome(r.id, OutboundOutcome::deferred, "4.0.0", t + 86400));
+        for (auto& r : j.recipients)
+            o.push_back(outcome(r.id, OutboundOutcome::deferred, "4.0.0", t + 86400));
     complete("n", o);
     EXPECT_TRUE(claim("n", t + 2).empty());
     EXPECT_EQ(must(SYNC(int64_t, store->retry_outbound("A1", cb))), 2);
@@ -422,7 +449,8 @@ TEST_F(OutboundTest, AdminRetryFlushDelete) {
     // Delete without a report; outcomes in flight are ignored afterwards.
     must(SYNC(Unit, store->delete_outbound("A2", cb)));
     EXPECT_EQ(SYNC(Unit, store->delete_outbound("A2", cb)).error().code, Errc::not_found);
-    EXPECT_TRUE(complete("m", {outcome(jobs[0].recipients[0].id, OutboundOutcome::failed, "5.0.0")}).empty());
+    EXPECT_TRUE(complete("m", {outcome(jobs[0].recipients[0].id, OutboundOutcome::failed, "5.0.0")})
+                    .empty());
     auto l = list();
     ASSERT_EQ(l.size(), 1u);
     EXPECT_EQ(l[0].queue_id, "A1");
@@ -449,7 +477,8 @@ TEST_F(OutboundTest, ListenerWakesAfterCommit) {
     must(enqueue(sample_message("w"), envelope("W", {"a@r.example"})));
     EXPECT_TRUE(wait_calls(1));
     auto jobs = claim("n", now_s() + 1);
-    complete("n", {outcome(jobs.at(0).recipients.at(0).id, OutboundOutcome::deferred, "4.0.0", now_s() + 3600)});
+    complete("n", {outcome(jobs.at(0).recipients.at(0).id, OutboundOutcome::deferred, "4.0.0",
+                           now_s() + 3600)});
     must(SYNC(int64_t, store->flush_outbound(cb)));
     EXPECT_TRUE(wait_calls(2));
     must(SYNC(int64_t, store->retry_outbound("W", cb)));
