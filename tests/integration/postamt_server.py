@@ -16,13 +16,17 @@ def free_port() -> int:
 
 class PostamtServer:
     def __init__(self, binary: pathlib.Path, root: pathlib.Path, extra_config: str = "",
-                 server_extra: str = 'run_as_user = ""'):
+                 server_extra: str = 'run_as_user = ""', hostname: str = "mail.example.org",
+                 default_domain: str = "example.org"):
         self.binary = pathlib.Path(binary)
         self.root = pathlib.Path(root)
         self.data = self.root / "data"
         self.config = self.root / "postamt.toml"
         self.log = self.root / "postamt.log"
-        self.ports = {name: free_port() for name in ("smtp", "imap", "imaps", "pop3", "pop3s")}
+        self.ports = {name: free_port() for name in ("smtp", "submission", "submissions", "imap",
+                                                     "imaps", "pop3", "pop3s")}
+        self.hostname = hostname
+        self.default_domain = default_domain
         self.extra_config = extra_config
         self.server_extra = server_extra
         self.proc = None
@@ -30,7 +34,10 @@ class PostamtServer:
 
     def write_config(self):
         listeners = ""
-        for name, protocol, tls in (("smtp", "smtp", "starttls"), ("imap", "imap", "starttls"),
+        for name, protocol, tls in (("smtp", "smtp", "starttls"),
+                                    ("submission", "submission", "starttls"),
+                                    ("submissions", "submission", "implicit"),
+                                    ("imap", "imap", "starttls"),
                                     ("imaps", "imap", "implicit"), ("pop3", "pop3", "starttls"),
                                     ("pop3s", "pop3", "implicit")):
             listeners += f"""
@@ -43,10 +50,10 @@ tls = "{tls}"
 """
         self.config.write_text(f"""
 [server]
-hostname = "mail.example.org"
+hostname = "{self.hostname}"
 data_dir = "{self.data}"
 {self.server_extra}
-default_domain = "example.org"
+default_domain = "{self.default_domain}"
 
 [log]
 level = "debug"
