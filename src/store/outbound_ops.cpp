@@ -400,6 +400,26 @@ void Store::complete_outbound(std::string owner, std::vector<OutboundOutcome> ou
         std::move(done));
 }
 
+void Store::release_outbound_leases(std::string owner_prefix, Callback<int64_t> done) {
+    auto impl = impl_.get();
+    impl_->write<int64_t>(
+        [owner_prefix = std::move(owner_prefix)](WriteTx& tx) -> Result<int64_t> {
+            if (owner_prefix.empty()) return make_error(Errc::invalid, "an owner prefix is needed");
+            // substr, not LIKE: owner names may hold '%' or '_'.
+            auto st = tx.db.prepare(
+                "UPDATE outbound_rcpt SET lease_owner = '', lease_expiry = 0, next_attempt = ?1 "
+                "WHERE state = 'pending' AND lease_owner != '' AND substr(lease_owner, 1, "
+                "length(?2)) = ?2");
+            st->bind(1, unix_now()).bind(2, owner_prefix);
+            st->run();
+            return static_cast<int64_t>(tx.db.changes());
+        },
+        [impl, done = std::move(done)](Result<int64_t> r) {
+            if (r && *r > 0) impl->notify_outbound();
+            done(std::move(r));
+        });
+}
+
 void Store::pending_outbound_dsns(Callback<std::vector<OutboundDsn>> done) {
     impl_->read<std::vector<OutboundDsn>>(
         [](Db& db) -> Result<std::vector<OutboundDsn>> {

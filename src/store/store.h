@@ -484,6 +484,13 @@ public:
     // final and owe nothing is deleted and its blob reference released.
     void complete_outbound(std::string owner, std::vector<OutboundOutcome> outcomes, int64_t delay_warning_after,
                            Callback<std::vector<OutboundDsn>> done);
+    // Drops the live leases of every owner whose name starts with
+    // `owner_prefix` and makes those recipients due now; returns how many.
+    // A runner calls it at start with the prefix its node's owner names
+    // share ("host:"): after a crash or restart no delivery of an earlier
+    // run of this node continues, so its recipients need not wait for the
+    // leases to run out. Their late outcomes, if any, are ignored.
+    void release_outbound_leases(std::string owner_prefix, Callback<int64_t> done);
     // Every report owed and not stored yet (a runner calls this at start:
     // reports whose runner died before storing them).
     void pending_outbound_dsns(Callback<std::vector<OutboundDsn>> done);

@@ -185,6 +185,28 @@ TEST_F(OutboundTest, ClaimGroupsByEntryAndDomainAndLeases) {
     EXPECT_EQ(capped[0].recipients.size(), 2u);
 }
 
+TEST_F(OutboundTest, RestartedNodeReleasesItsOldLeases) {
+    must(enqueue(sample_message("r1"), envelope("R1", {"a@r.example"})));
+    must(enqueue(sample_message("r2"), envelope("R2", {"b@s.example"})));
+    int64_t t = now_s();
+    auto mine = claim("mail1:100:5", t, 600, 1);
+    auto other = claim("mail10:7:5", t, 600, 1);
+    ASSERT_EQ(mine.size(), 1u);
+    ASSERT_EQ(other.size(), 1u);
+    // The node restarted (new pid): its old leases go, mail10's stay.
+    EXPECT_EQ(must(SYNC(int64_t, store->release_outbound_leases("mail1:", cb))), 1);
+    auto again = claim("mail1:200:9", now_s());
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].queue_id, mine[0].queue_id);
+    EXPECT_TRUE(claim("mail1:200:9", now_s()).empty());
+    // The old run's late outcome is ignored.
+    EXPECT_TRUE(complete("mail1:100:5",
+                         {outcome(mine[0].recipients[0].id, OutboundOutcome::failed, "5.0.0")})
+                    .empty());
+    EXPECT_EQ(list().at(0).recipients.at(0).state, "pending");
+    EXPECT_EQ(SYNC(int64_t, store->release_outbound_leases("", cb)).error().code, Errc::invalid);
+}
+
 TEST_F(OutboundTest, TwoOwnersNeverGetTheSameRecipient) {
     for (int i = 0; i < 40; ++i) {
         std::vector<std::string> r;
