@@ -91,7 +91,8 @@ asio::awaitable<Reply> exec_list(SessionPtr s, CommandPtr c) {
     }
     // Other accounts' mailboxes shared with the user (shared_mailboxes.h).
     std::map<std::string, std::string> shared_rights;
-    if (!l.lsub) {
+    {
+        // LSUB too: a subscribed shared mailbox is selectable, not \Noselect.
         std::vector<SharedMailbox> shared = co_await list_shared_mailboxes(s);
         for (std::size_t i = 0; i < shared.size(); ++i) {
             Entry& e = all[shared[i].name];

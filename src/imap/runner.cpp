@@ -11,6 +11,7 @@
 #include "imap/executors.h"
 #include "imap/notify.h"
 #include "imap/session.h"
+#include "imap/shared_mailboxes.h"
 
 namespace postamt::imap {
 namespace {
@@ -222,7 +223,15 @@ asio::awaitable<bool> run_command(SessionPtr s, std::shared_ptr<Command> cmd) {
     } else if (!state_allows(*s, spec)) {
         reply = Reply::bad(state_refusal(*s, spec));
     } else {
-        reply = co_await ex(s, cmd);
+        // Another user's mailbox: its ACL may have changed since SELECT.
+        std::optional<Reply> denied;
+        if (s->selected && (spec.states & kSelected) && !(spec.states & kAuthenticated) &&
+            cmd->id != CommandId::close && cmd->id != CommandId::unselect)
+            denied = co_await recheck_selected_rights(s);
+        if (denied)
+            reply = *denied;
+        else
+            reply = co_await ex(s, cmd);
     }
     cmd.reset();
     if (reply.already_sent) {

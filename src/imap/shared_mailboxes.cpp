@@ -7,7 +7,8 @@
 namespace postamt::imap {
 
 std::optional<std::pair<std::string, std::string>> split_shared_name(std::string_view name) {
-    if (name.size() <= kSharedPrefix.size() + 1 || name.substr(0, kSharedPrefix.size()) != kSharedPrefix ||
+    if (name.size() <= kSharedPrefix.size() + 1 ||
+        name.substr(0, kSharedPrefix.size()) != kSharedPrefix ||
         name[kSharedPrefix.size()] != store::kHierarchySep)
         return std::nullopt;
     std::string_view rest = name.substr(kSharedPrefix.size() + 1);
@@ -109,6 +110,26 @@ asio::awaitable<std::vector<SharedMailbox>> list_shared_mailboxes(SessionPtr s) 
         out.push_back(std::move(sm));
     }
     co_return out;
+}
+
+asio::awaitable<std::optional<Reply>> recheck_selected_rights(SessionPtr s) {
+    if (!s->selected || !s->account) co_return std::nullopt;
+    std::string name = s->selected->name;
+    auto shared = split_shared_name(name);
+    if (!shared || text::iequals(shared->first, s->account->address())) co_return std::nullopt;
+    store::MailboxId selected_id = s->selected->view.mailbox();
+    auto r = co_await resolve_mailbox(s, name);
+    if (!s->selected || s->selected->view.mailbox() != selected_id) co_return std::nullopt;
+    if (!r && r.error().code != Errc::not_found)
+        co_return std::nullopt;  // store trouble: keep going
+    if (!r || r->mailbox.id != selected_id || !acl::has(r->rights, 'r')) {
+        s->unselect();
+        s->send("* OK [CLOSED] Access to the selected mailbox was revoked\r\n");
+        co_return Reply::no("The \"r\" right on the selected mailbox was revoked", "NOPERM");
+    }
+    for (char right : std::string_view("swte"))
+        if (!acl::has(r->rights, right)) s->selected->read_only = true;
+    co_return std::nullopt;
 }
 
 }  // namespace postamt::imap

@@ -22,9 +22,9 @@ namespace postamt::imap {
 inline constexpr std::string_view kSharedPrefix = "Shared";  // without the separator
 
 struct ResolvedMailbox {
-    store::Account owner;   // for own mailboxes: the session's account
+    store::Account owner;  // for own mailboxes: the session's account
     store::Mailbox mailbox;
-    std::string rights;     // canonical (acl_rights.h); own mailboxes: all
+    std::string rights;  // canonical (acl_rights.h); own mailboxes: all
     bool own = true;
 };
 
@@ -47,5 +47,13 @@ struct SharedMailbox {
     std::string rights;
 };
 asio::awaitable<std::vector<SharedMailbox>> list_shared_mailboxes(SessionPtr s);
+
+// Before a command on a selected mailbox of another user: the rights are
+// read again, so an ACL change reaches an open selection (RFC 4314 allows
+// waiting for the next SELECT; Postamt does not). Without "r" (or when the
+// mailbox is no longer visible) the selection ends with "* OK [CLOSED]"
+// and the command gets the returned NO [NOPERM]; losing any of "s w t e"
+// makes the selection read-only. nullopt: go ahead.
+asio::awaitable<std::optional<Reply>> recheck_selected_rights(SessionPtr s);
 
 }  // namespace postamt::imap
