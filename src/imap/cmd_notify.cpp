@@ -48,7 +48,7 @@ bool is_subscribed(const NotifyState& n, const std::string& name) {
 // The STATUS response for a non-selected mailbox (RFC 5465 5.1-5.3), or
 // empty when nothing the client asked about changed.
 std::string status_line(const Session& s, const store::Mailbox& mb, const NotifyEvents& ev,
-                        const store::Mailbox* last) {
+                        const NotifyState::Counts* last) {
     bool modseq = s.condstore || s.qresync;
     if (last) {
         bool counts = last->messages != mb.messages || last->uid_next != mb.uid_next ||
@@ -164,7 +164,8 @@ asio::awaitable<Reply> exec_notify(SessionPtr s, CommandPtr c) {
     // What the client knows (or is told now): later STATUS responses are
     // sent only when something it asked about differs from this.
     if (state->spec.wants_other_messages())
-        for (const auto& kv : snap->boxes) state->last_status[kv.first] = kv.second;
+        for (const auto& kv : snap->boxes)
+            state->last_status.insert_or_assign(kv.first, NotifyState::Counts(kv.second));
     if (n.status && state->spec.wants_other_messages()) {
         // RFC 5465 3.1: STATUS for every watched mailbox other than the
         // selected one before the tagged OK.
@@ -177,7 +178,7 @@ asio::awaitable<Reply> exec_notify(SessionPtr s, CommandPtr c) {
                 state->spec.events_for(boxes[i].name, snap->subscribed.count(boxes[i].name) > 0);
             if (!ev.any_message()) continue;
             s->send(status_line(*s, boxes[i], ev, nullptr));
-            state->last_status[boxes[i].id] = boxes[i];
+            state->last_status.insert_or_assign(boxes[i].id, NotifyState::Counts(boxes[i]));
             if (!co_await s->flush_if_large()) break;
         }
     }
@@ -245,12 +246,12 @@ asio::awaitable<void> send_notify_updates(SessionPtr s) {
         // A mailbox created since NOTIFY SET that never held a message: its
         // creation is a MailboxName event, not a message event.
         if (last == s->notify->last_status.end() && box.uid_next == 1) {
-            s->notify->last_status[mid] = box;
+            s->notify->last_status.insert_or_assign(mid, NotifyState::Counts(box));
             continue;
         }
         std::string line = status_line(
             *s, box, ev, last == s->notify->last_status.end() ? nullptr : &last->second);
-        s->notify->last_status[mid] = box;
+        s->notify->last_status.insert_or_assign(mid, NotifyState::Counts(box));
         if (!line.empty()) s->send(line);
     }
 }

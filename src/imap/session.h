@@ -98,7 +98,18 @@ struct NotifyState {
     std::set<std::string> own_created;  // created by this session since the last diff
     // What the last STATUS for a mailbox said (to leave out flag-only changes
     // the client did not ask for).
-    std::map<store::MailboxId, store::Mailbox> last_status;
+    struct Counts {
+        uint32_t messages = 0, unseen = 0, uid_validity = 0;
+        store::Uid uid_next = 1;
+        store::ModSeq highest_modseq = 0;
+        explicit Counts(const store::Mailbox& m)
+            : messages(m.messages),
+              unseen(m.unseen),
+              uid_validity(m.uid_validity),
+              uid_next(m.uid_next),
+              highest_modseq(m.highest_modseq) {}
+    };
+    std::map<store::MailboxId, Counts> last_status;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
