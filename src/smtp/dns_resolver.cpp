@@ -244,7 +244,10 @@ asio::awaitable<DnsResolver::Raw> DnsResolver::query_on_strand(std::string name,
     ++pending_count_;
     arm_fd_wait();
     p->timer.expires_after(timeout_);
-    if (!p->done) co_await p->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!p->done) {
+        auto [ec] = co_await p->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        (void)ec;  // cancelled: the answer is in; expired: timeout (p->done tells)
+    }
     if (!p->done) {
         // ub_cancel guarantees the callback is not called afterwards.
         ub_cancel(ctx_, p->async_id);
@@ -297,7 +300,10 @@ asio::awaitable<std::pair<DnsResolver::Raw, DnsResolver::Raw>> DnsResolver::addr
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
     for (int i = 0; i < 2; ++i) {
         ps[i]->timer.expires_at(deadline);
-        if (!ps[i]->done) co_await ps[i]->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!ps[i]->done) {
+            auto [ec] = co_await ps[i]->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+            (void)ec;
+        }
         if (!ps[i]->done) {
             ub_cancel(ctx_, ps[i]->async_id);
             ps[i]->raw.timed_out = true;
@@ -311,8 +317,9 @@ asio::awaitable<std::pair<DnsResolver::Raw, DnsResolver::Raw>> DnsResolver::addr
 asio::awaitable<Result<AddressAnswer>> DnsResolver::lookup_addresses(std::string host) {
     auto qn = query_name(host);
     if (!qn) co_return make_error(Errc::invalid, "not a host name that can be looked up: " + host);
-    auto [r6, r4] = co_await asio::co_spawn(strand_, addresses_on_strand(*qn), asio::use_awaitable);
-    co_return address_answer(r6, r4, *qn);
+    std::pair<Raw, Raw> raw =
+        co_await asio::co_spawn(strand_, addresses_on_strand(*qn), asio::use_awaitable);
+    co_return address_answer(raw.first, raw.second, *qn);
 }
 
 asio::awaitable<Result<TxtAnswer>> DnsResolver::lookup_txt(std::string name) {

@@ -219,28 +219,38 @@ OutboundDelivery::~OutboundDelivery() = default;
 
 // ---- limits and the pool -------------------------------------------------------------
 
-asio::awaitable<void> OutboundDelivery::acquire_slot(std::string host) {
+asio::awaitable<std::shared_ptr<OutboundDelivery::Session>> OutboundDelivery::acquire(
+    std::string host, std::string key) {
     for (;;) {
+        // A parked connection to the host first: no new connection needed.
+        std::shared_ptr<Session> pooled = co_await take_pooled(key);
+        if (pooled) co_return pooled;
         if (per_host_[host] < cfg_.max_per_destination && total_ < cfg_.max_connections) {
             ++per_host_[host];
             ++total_;
-            co_return;
+            co_return nullptr;  // a slot for a new connection
         }
-        // An idle connection gives its slot to a delivery that needs one.
-        if (per_host_[host] >= cfg_.max_per_destination ? evict_idle(host) : evict_idle(""))
-            continue;
+        // An idle connection elsewhere gives its slot to a delivery that needs one.
+        bool freed =
+            per_host_[host] >= cfg_.max_per_destination ? evict_idle(host) : evict_idle("");
+        if (freed) continue;
         auto t = std::make_shared<asio::steady_timer>(strand_, Clock::time_point::max());
         waiters_.push_back(t);
-        co_await t->async_wait(asio::as_tuple(asio::use_awaitable));
+        auto [ec] = co_await t->async_wait(asio::as_tuple(asio::use_awaitable));
+        (void)ec;  // woken: a slot was released or a connection parked
         std::erase(waiters_, t);
     }
+}
+
+void OutboundDelivery::wake_waiters() {
+    for (auto& w : waiters_) w->cancel();  // each re-checks the pool and the limits
 }
 
 void OutboundDelivery::release_slot(const std::string& host) {
     auto it = per_host_.find(host);
     if (it != per_host_.end() && it->second > 0 && --it->second == 0) per_host_.erase(it);
     if (total_ > 0) --total_;
-    for (auto& w : waiters_) w->cancel();  // each re-checks the limits
+    wake_waiters();
 }
 
 bool OutboundDelivery::evict_idle(const std::string& host) {
@@ -259,6 +269,7 @@ void OutboundDelivery::park(std::shared_ptr<Session> s) {
     s->idle_since = Clock::now();
     idle_.emplace(s->key, std::move(s));
     arm_reaper();
+    wake_waiters();
 }
 
 void OutboundDelivery::arm_reaper() {
@@ -288,34 +299,33 @@ void OutboundDelivery::arm_reaper() {
 }
 
 asio::awaitable<void> OutboundDelivery::quit_and_close(std::shared_ptr<Session> s) {
-    if (s->stream->is_open() && s->usable) {
-        if (co_await s->stream->write("QUIT\r\n", std::chrono::seconds(5)))
-            (void)co_await read_reply(s, std::chrono::seconds(5));
+    const Clock::duration t = std::chrono::seconds(5);
+    bool ok = s->stream->is_open() && s->usable;
+    if (ok) ok = co_await s->stream->write("QUIT\r\n", t);
+    if (ok) {
+        ReadReply r = co_await read_reply(s, t);
+        log::debug("event=outbound_quit host={} reply={}", s->host, r.reply.code);
     }
     s->stream->close();
 }
 
-asio::awaitable<void> OutboundDelivery::close_idle() {
-    co_await asio::co_spawn(
-        strand_,
-        [](std::shared_ptr<OutboundDelivery> self) -> asio::awaitable<void> {
-            while (!self->idle_.empty()) {
-                auto s = self->idle_.begin()->second;
-                self->idle_.erase(self->idle_.begin());
-                self->release_slot(s->host);
-                co_await self->quit_and_close(s);
-            }
-        }(shared_from_this()),
-        asio::use_awaitable);
+asio::awaitable<void> OutboundDelivery::close_idle_on_strand() {
+    while (!idle_.empty()) {
+        auto s = idle_.begin()->second;
+        idle_.erase(idle_.begin());
+        release_slot(s->host);
+        co_await quit_and_close(s);
+    }
 }
 
+asio::awaitable<void> OutboundDelivery::close_idle() {
+    co_await asio::co_spawn(strand_, close_idle_on_strand(), asio::use_awaitable);
+}
+
+asio::awaitable<OutboundDelivery::Stats> OutboundDelivery::stats_on_strand() { co_return stats_; }
+
 asio::awaitable<OutboundDelivery::Stats> OutboundDelivery::stats() {
-    co_return co_await asio::co_spawn(
-        strand_,
-        [](std::shared_ptr<OutboundDelivery> self) -> asio::awaitable<Stats> {
-            co_return self->stats_;
-        }(shared_from_this()),
-        asio::use_awaitable);
+    co_return co_await asio::co_spawn(strand_, stats_on_strand(), asio::use_awaitable);
 }
 
 asio::awaitable<std::shared_ptr<OutboundDelivery::Session>> OutboundDelivery::take_pooled(
@@ -327,8 +337,10 @@ asio::awaitable<std::shared_ptr<OutboundDelivery::Session>> OutboundDelivery::ta
         idle_.erase(it);
         // RFC 5321 4.1.1.5: RSET before the next transaction, which also
         // tells whether the server still talks to us.
-        if (co_await s->stream->write("RSET\r\n", std::chrono::seconds(cfg_.command_timeout))) {
-            auto r = co_await read_reply(s, std::chrono::seconds(cfg_.command_timeout));
+        const Clock::duration t = cfg_.command_timeout;
+        bool wrote = co_await s->stream->write("RSET\r\n", t);
+        if (wrote) {
+            ReadReply r = co_await read_reply(s, t);
             if (r.status == ReadStatus::ok && r.reply.code == 250) {
                 ++stats_.connections_reused;
                 co_return s;
@@ -361,13 +373,16 @@ asio::awaitable<std::shared_ptr<OutboundDelivery::Session>> OutboundDelivery::op
     bool v6 = address.find(':') != std::string::npos;
     for (const auto& src : cfg_.source_addresses)
         if ((src.find(':') != std::string::npos) == v6) source = src;
-    if (!co_await s->stream->connect(address, target.port, source, cfg_.connect_timeout)) {
+    const Clock::duration connect_timeout = cfg_.connect_timeout;
+    bool connected = co_await s->stream->connect(address, target.port, source, connect_timeout);
+    if (!connected) {
         fail(451, "4.4.1", "connect to " + where + " failed: " + s->stream->error());
         co_return nullptr;
     }
     ++stats_.connections_opened;
     if (target.implicit_tls) {
-        if (!co_await s->stream->start_tls(tls_, target.host, cmd_timeout)) {
+        bool tls_ok = co_await s->stream->start_tls(tls_, target.host, cmd_timeout);
+        if (!tls_ok) {
             fail(451, "4.7.5", "TLS with " + where + " failed: " + s->stream->error());
             co_return nullptr;
         }
@@ -389,7 +404,9 @@ asio::awaitable<std::shared_ptr<OutboundDelivery::Session>> OutboundDelivery::op
 
     // EHLO (HELO when the server does not know it), again after STARTTLS.
     for (int round = 0; round < 2; ++round) {
-        if (!co_await s->stream->write("EHLO " + helo_ + "\r\n", cmd_timeout)) {
+        const std::string ehlo_cmd = "EHLO " + helo_ + "\r\n";
+        bool wrote = co_await s->stream->write(ehlo_cmd, cmd_timeout);
+        if (!wrote) {
             fail(451, "4.4.2", where + ": connection lost sending EHLO: " + s->stream->error());
             co_return nullptr;
         }
@@ -401,7 +418,9 @@ asio::awaitable<std::shared_ptr<OutboundDelivery::Session>> OutboundDelivery::op
         if (ehlo.reply.code == 250) {
             s->caps = parse_ehlo(ehlo.reply);
         } else if (ehlo.reply.permanent() && round == 0) {
-            if (!co_await s->stream->write("HELO " + helo_ + "\r\n", cmd_timeout)) {
+            const std::string helo_cmd = "HELO " + helo_ + "\r\n";
+            wrote = co_await s->stream->write(helo_cmd, cmd_timeout);
+            if (!wrote) {
                 fail(451, "4.4.2", where + ": connection lost sending HELO");
                 co_return nullptr;
             }
@@ -420,7 +439,8 @@ asio::awaitable<std::shared_ptr<OutboundDelivery::Session>> OutboundDelivery::op
         }
         if (round == 1 || s->stream->is_tls() || no_tls || !target.try_tls) break;
         if (!s->caps.starttls) break;
-        if (!co_await s->stream->write("STARTTLS\r\n", cmd_timeout)) {
+        wrote = co_await s->stream->write("STARTTLS\r\n", cmd_timeout);
+        if (!wrote) {
             fail(451, "4.4.2", where + ": connection lost sending STARTTLS");
             co_return nullptr;
         }
@@ -436,7 +456,8 @@ asio::awaitable<std::shared_ptr<OutboundDelivery::Session>> OutboundDelivery::op
             }
             break;  // opportunistic: go on in plaintext
         }
-        if (!co_await s->stream->start_tls(tls_, target.host, cmd_timeout)) {
+        bool tls_ok = co_await s->stream->start_tls(tls_, target.host, cmd_timeout);
+        if (!tls_ok) {
             failure->tls_failed = true;
             fail(451, "4.7.5", "TLS handshake with " + where + " failed: " + s->stream->error());
             co_return nullptr;
@@ -469,7 +490,8 @@ asio::awaitable<std::shared_ptr<OutboundDelivery::Session>> OutboundDelivery::op
             steps.push_back(base64_encode(smarthost_password_) + "\r\n");
         }
         for (std::size_t i = 0; i < steps.size(); ++i) {
-            if (!co_await s->stream->write(steps[i], cmd_timeout)) {
+            bool wrote = co_await s->stream->write(steps[i], cmd_timeout);
+            if (!wrote) {
                 fail(451, "4.4.2", where + ": connection lost during AUTH");
                 co_return nullptr;
             }
@@ -542,13 +564,17 @@ asio::awaitable<void> OutboundDelivery::transaction(std::shared_ptr<Session> s,
         std::string batch = mail;
         for (auto i : send) batch += rcpt_command(msg->recipients[i], s->caps);
         batch += "DATA\r\n";
-        if (!co_await s->stream->write(batch, cmd_timeout)) {
+        bool wrote = co_await s->stream->write(batch, cmd_timeout);
+        if (!wrote) {
             lost("connection lost sending MAIL: " + s->stream->error());
             co_return;
         }
-    } else if (!co_await s->stream->write(mail, cmd_timeout)) {
-        lost("connection lost sending MAIL: " + s->stream->error());
-        co_return;
+    } else {
+        bool wrote = co_await s->stream->write(mail, cmd_timeout);
+        if (!wrote) {
+            lost("connection lost sending MAIL: " + s->stream->error());
+            co_return;
+        }
     }
     auto mail_reply = co_await read_reply(s, cmd_timeout);
     if (mail_reply.status != ReadStatus::ok) {
@@ -560,10 +586,13 @@ asio::awaitable<void> OutboundDelivery::transaction(std::shared_ptr<Session> s,
     std::vector<std::size_t> retry;  // 4xx on RCPT: try the next host
     for (auto i : send) {
         if (!pipelined && !mail_ok) break;
-        if (!pipelined &&
-            !co_await s->stream->write(rcpt_command(msg->recipients[i], s->caps), cmd_timeout)) {
-            lost("connection lost sending RCPT TO: " + s->stream->error());
-            co_return;
+        if (!pipelined) {
+            const std::string rcpt = rcpt_command(msg->recipients[i], s->caps);
+            bool wrote = co_await s->stream->write(rcpt, cmd_timeout);
+            if (!wrote) {
+                lost("connection lost sending RCPT TO: " + s->stream->error());
+                co_return;
+            }
         }
         auto r = co_await read_reply(s, cmd_timeout);
         if (r.status != ReadStatus::ok) {
@@ -583,10 +612,12 @@ asio::awaitable<void> OutboundDelivery::transaction(std::shared_ptr<Session> s,
     if (!mail_ok) {
         if (pipelined) {  // the DATA reply is on its way too
             auto d = co_await read_reply(s, cmd_timeout);
-            if (d.status != ReadStatus::ok)
-                s->usable = false;
-            else if (d.reply.code == 354 && co_await s->stream->write(".\r\n", cmd_timeout))
-                (void)co_await read_reply(s, cmd_timeout);
+            bool send_dot = d.status == ReadStatus::ok && d.reply.code == 354;
+            if (send_dot) send_dot = co_await s->stream->write(".\r\n", cmd_timeout);
+            if (send_dot) {
+                ReadReply r = co_await read_reply(s, cmd_timeout);
+                log::debug("event=outbound_empty_data host={} reply={}", s->host, r.reply.code);
+            }
         }
         auto o = stamp(outcome_from_reply(mail_reply.reply));
         o.text = where + " said: " + o.text + " (in reply to MAIL FROM)";
@@ -604,9 +635,12 @@ asio::awaitable<void> OutboundDelivery::transaction(std::shared_ptr<Session> s,
         out->still_pending = retry;
         co_return;
     }
-    if (!pipelined && !co_await s->stream->write("DATA\r\n", cmd_timeout)) {
-        lost("connection lost sending DATA: " + s->stream->error());
-        co_return;
+    if (!pipelined) {
+        bool wrote = co_await s->stream->write("DATA\r\n", cmd_timeout);
+        if (!wrote) {
+            lost("connection lost sending DATA: " + s->stream->error());
+            co_return;
+        }
     }
     auto data_reply = co_await read_reply(s, cmd_timeout);
     if (data_reply.status != ReadStatus::ok) {
@@ -617,10 +651,13 @@ asio::awaitable<void> OutboundDelivery::transaction(std::shared_ptr<Session> s,
         // RFC 2920 3.1: every RCPT failed but DATA was accepted: send an
         // empty message, which the server must reject.
         if (data_reply.reply.code == 354) {
-            if (!co_await s->stream->write(".\r\n", cmd_timeout))
+            bool wrote = co_await s->stream->write(".\r\n", cmd_timeout);
+            if (!wrote) {
                 s->usable = false;
-            else
-                (void)co_await read_reply(s, cmd_timeout);
+            } else {
+                ReadReply r = co_await read_reply(s, cmd_timeout);
+                log::debug("event=outbound_empty_data host={} reply={}", s->host, r.reply.code);
+            }
         }
         out->still_pending = retry;
         co_return;
@@ -641,7 +678,8 @@ asio::awaitable<void> OutboundDelivery::transaction(std::shared_ptr<Session> s,
         co_return;
     }
     const std::string payload = data_payload(*msg->data);
-    if (!co_await s->stream->write(payload, cmd_timeout)) {
+    bool sent = co_await s->stream->write(payload, cmd_timeout);
+    if (!sent) {
         // Before the final "." went out: nothing was delivered.
         lost("connection lost sending the message: " + s->stream->error());
         co_return;
@@ -686,9 +724,8 @@ asio::awaitable<OutboundDelivery::Attempt> OutboundDelivery::attempt(
     Attempt a;
     a.results.resize(msg->recipients.size());
     const std::string key = target.host + ":" + std::to_string(target.port);
-    auto s = co_await take_pooled(key);
+    std::shared_ptr<Session> s = co_await acquire(target.host, key);
     if (!s) {
-        co_await acquire_slot(target.host);
         s = co_await open_session(target, address, false, &a);
         if (!s && a.tls_failed && !target.require_tls) {
             // Opportunistic TLS that fails: once more in plaintext (RFC 7435).

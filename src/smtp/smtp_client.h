@@ -144,12 +144,17 @@ class OutboundDelivery : public std::enable_shared_from_this<OutboundDelivery> {
                                                            bool no_tls, Attempt* failure);
     asio::awaitable<void> transaction(std::shared_ptr<Session> s, const OutboundMessage* msg,
                                       std::vector<std::size_t> pending, Attempt* out);
-    asio::awaitable<void> acquire_slot(std::string host);
+    // A parked connection for `key`, or nullptr with a new-connection slot
+    // taken for `host` (release_slot when that connection ends).
+    asio::awaitable<std::shared_ptr<Session>> acquire(std::string host, std::string key);
+    void wake_waiters();
     void release_slot(const std::string& host);
     bool evict_idle(const std::string& host_or_empty);
     void park(std::shared_ptr<Session> s);
     void arm_reaper();
     asio::awaitable<void> quit_and_close(std::shared_ptr<Session> s);
+    asio::awaitable<void> close_idle_on_strand();
+    asio::awaitable<Stats> stats_on_strand();
 
     asio::strand<asio::any_io_executor> strand_;
     OutboundConfig cfg_;
