@@ -257,6 +257,9 @@ class FakeSmtp:
                 send(b"250 fake.example\r\n")
             elif verb == "STARTTLS":
                 send(b"220 2.0.0 go ahead\r\n")
+                if self.mode == "bad_tls":
+                    send(b"this is no TLS server hello\r\n")
+                    return
                 buf = b""
                 conn = self.tls_ctx.wrap_socket(conn, server_side=True)
                 tls = True
@@ -572,6 +575,22 @@ def test_starttls_is_used_when_offered(deliver_bin, tmp_path, dns_factory, fakes
     ehlos = [c for c in f.commands if c.startswith("EHLO")]
     assert len(ehlos) == 2  # again after TLS (RFC 3207 4.2)
     assert f.messages == [MESSAGE.decode()]
+
+
+def test_failed_opportunistic_tls_falls_back_to_plaintext(deliver_bin, tmp_path, dns_factory, fakes, tls_ctx):
+    f = fakes(mode="bad_tls", tls_ctx=tls_ctx)
+    dns = route_to(dns_factory, "badtls.example")
+    out, stats, _ = deliver(deliver_bin, tmp_path, dns=dns, port=f.port, domain="badtls.example",
+                            to="a@badtls.example")
+    assert out[0]["kind"] == "delivered", out
+    assert f.connections == 2 and stats["opened"] == 2
+    assert [c for c in f.commands if c == "STARTTLS"] == ["STARTTLS"]  # not tried again
+    assert f.messages == [MESSAGE.decode()]
+    # With tls = required the failed handshake defers instead.
+    out, _, _ = deliver(deliver_bin, tmp_path, dns=dns, port=f.port, domain="badtls.example",
+                        to="a@badtls.example", extra=["--tls", "required"])
+    assert out[0]["kind"] == "transient" and out[0]["status"] == "4.7.5", out
+    assert len(f.messages) == 1
 
 
 def test_tls_required_but_not_offered_is_transient(deliver_bin, tmp_path, dns_factory, fakes):
