@@ -90,12 +90,14 @@ bool wants_failure(uint8_t n) { return !(n & kNotifyNever) && (n == 0 || (n & kN
 bool wants_delay(uint8_t n) { return !(n & kNotifyNever) && (n == 0 || (n & kNotifyDelay)); }
 bool wants_success(uint8_t n) { return !(n & kNotifyNever) && (n & kNotifySuccess); }
 
-// The reports an entry owes: failed/delivered rows with dsn_due.
-std::optional<OutboundDsn> owed_report(Db& db, int64_t entry_id) {
+// The reports an entry owes: failed/delivered rows with dsn_due (only
+// those in `only` when given).
+std::optional<OutboundDsn> owed_report(Db& db, int64_t entry_id,
+                                       const std::set<int64_t>* only = nullptr) {
     auto e = entry_by_id(db, entry_id);
     if (!e) return std::nullopt;
     for (auto& r : recipients_of(db, entry_id))
-        if (r.dsn_due) e->recipients.push_back(std::move(r));
+        if (r.dsn_due && (!only || only->count(r.id))) e->recipients.push_back(std::move(r));
     if (e->recipients.empty()) return std::nullopt;
     return OutboundDsn{std::move(*e), false};
 }
@@ -325,8 +327,8 @@ void Store::complete_outbound(std::string owner, std::vector<OutboundOutcome> ou
         [owner = std::move(owner), outcomes = std::move(outcomes),
          delay_warning_after](WriteTx& tx) -> Result<std::vector<OutboundDsn>> {
             int64_t now = unix_now();
-            std::map<int64_t, int64_t> touched;  // entry -> latest attempt time
-            std::map<int64_t, std::string> senders;
+            std::map<int64_t, int64_t> touched;         // entry -> latest attempt time
+            std::map<int64_t, std::set<int64_t>> owed;  // entry -> rows that now owe a report
             auto sel = tx.db.prepare(
                 "SELECT r.entry_id, r.notify, e.sender FROM outbound_rcpt r JOIN outbound e ON "
                 "e.id = r.entry_id "
@@ -379,10 +381,16 @@ void Store::complete_outbound(std::string owner, std::vector<OutboundOutcome> ou
                 upd->reset();
                 auto& t = touched[entry];
                 t = std::max(t, when);
+                if (dsn) owed[entry].insert(o.recipient_id);
             }
             std::vector<OutboundDsn> out;
             for (auto [entry, when] : touched) {
-                if (auto r = owed_report(tx.db, entry)) out.push_back(std::move(*r));
+                // Only the reports these outcomes made owed: two runners
+                // finishing recipients of one entry get disjoint reports,
+                // so neither DSN is refused for overlapping the other.
+                if (auto it = owed.find(entry); it != owed.end())
+                    if (auto r = owed_report(tx.db, entry, &it->second))
+                        out.push_back(std::move(*r));
                 if (delay_warning_after > 0) {
                     auto e = entry_by_id(tx.db, entry);
                     if (e && !e->delay_warned && !e->sender.empty() &&

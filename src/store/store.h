@@ -477,8 +477,8 @@ public:
     // An outcome for a recipient no longer pending or leased to another
     // owner (the lease expired and was taken) is ignored. failed/delivered
     // rows owe a report when the sender is not null and NOTIFY asks for it.
-    // Returns the reports now owed by the entries touched (also older ones
-    // not stored yet) and, when delay_warning_after > 0, a delay warning
+    // Returns the reports these outcomes made owed (one OutboundDsn per
+    // entry) and, when delay_warning_after > 0, a delay warning
     // for an entry older than that which was not warned yet and has pending
     // recipients whose NOTIFY allows it. An entry whose recipients are all
     // final and owe nothing is deleted and its blob reference released.
@@ -491,8 +491,9 @@ public:
     // run of this node continues, so its recipients need not wait for the
     // leases to run out. Their late outcomes, if any, are ignored.
     void release_outbound_leases(std::string owner_prefix, Callback<int64_t> done);
-    // Every report owed and not stored yet (a runner calls this at start:
-    // reports whose runner died before storing them).
+    // Every report owed and not stored yet: those whose runner died, or
+    // failed to store them, before the DSN was stored. A runner calls this
+    // at start and now and then (every few minutes).
     void pending_outbound_dsns(Callback<std::vector<OutboundDsn>> done);
     // Sets an entry's delay_warned flag (without storing a message).
     void mark_delay_warned(int64_t entry_id, Callback<Unit> done);

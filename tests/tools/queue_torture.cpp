@@ -150,11 +150,14 @@ int run(const std::string& dir, const std::string& log_path, int seed) {
         threads.emplace_back([&, k] {
             std::mt19937 rng(static_cast<unsigned>(seed * 1000 + k));
             std::string owner = "R" + std::to_string(seed) + "-" + std::to_string(k);
-            // Reports a runner of an earlier (killed) run owed.
-            for (const auto& d :
-                 must(SYNC(std::vector<OutboundDsn>, store->pending_outbound_dsns(cb)), "pending"))
-                store_report(*store, sender, d);
-            while (std::chrono::steady_clock::now() < deadline) {
+            // Reports a runner of an earlier (killed) run owed, at start
+            // and now and then (as the real runner does).
+            for (int iter = 0; std::chrono::steady_clock::now() < deadline; ++iter) {
+                if (iter % 50 == 0)
+                    for (const auto& d :
+                         must(SYNC(std::vector<OutboundDsn>, store->pending_outbound_dsns(cb)),
+                              "pending"))
+                        store_report(*store, sender, d);
                 auto jobs =
                     must(SYNC(std::vector<OutboundJob>, store->claim_outbound(owner, 0, 3, 30, cb)),
                          "claim");

@@ -336,6 +336,37 @@ TEST_F(OutboundTest, ReportToRemoteSenderIsQueuedWithTheNullSender) {
     EXPECT_TRUE(rows(inbox.id).empty());
 }
 
+TEST_F(OutboundTest, TwoRunnersOnOneEntryGetDisjointReports) {
+    must(enqueue(sample_message("two"), envelope("T", {"x@a.example", "y@b.example"})));
+    int64_t t = now_s();
+    auto ja = claim("A", t, 600, 1);
+    auto jb = claim("B", t, 600, 1);
+    ASSERT_EQ(ja.size(), 1u);
+    ASSERT_EQ(jb.size(), 1u);
+    auto da = complete("A", {outcome(ja[0].recipients.at(0).id, OutboundOutcome::failed, "5.1.1")});
+    // B finishes before A stored its DSN: B is told only about its own.
+    auto db = complete("B", {outcome(jb[0].recipients.at(0).id, OutboundOutcome::failed, "5.1.1")});
+    ASSERT_EQ(da.size(), 1u);
+    ASSERT_EQ(db.size(), 1u);
+    ASSERT_EQ(da[0].entry.recipients.size(), 1u);
+    ASSERT_EQ(db[0].entry.recipients.size(), 1u);
+    EXPECT_EQ(da[0].entry.recipients[0].address, "x@a.example");
+    EXPECT_EQ(db[0].entry.recipients[0].address, "y@b.example");
+    // Both owed reports are still listed for recovery.
+    auto owed = must(SYNC(std::vector<OutboundDsn>, store->pending_outbound_dsns(cb)));
+    ASSERT_EQ(owed.size(), 1u);
+    EXPECT_EQ(owed[0].entry.recipients.size(), 2u);
+    for (const auto* d : {&da[0], &db[0]}) {
+        NewMessage m;
+        m.data = sample_message("dsn-" + d->entry.recipients[0].address);
+        m.targets = {DeliveryTarget{bob.id, 0, {}}};
+        m.bounce_for = {d->entry.recipients[0].id};
+        must(SYNC(std::vector<DeliveredCopy>, store->deliver(m, cb)));
+    }
+    EXPECT_EQ(rows(inbox.id).size(), 2u);
+    EXPECT_TRUE(list().empty());
+}
+
 TEST_F(OutboundTest, NoReportForNullSenderOrNotifyNever) {
     auto env = envelope("N", {"a@r.example"}, "");
     must(enqueue(sample_message("n1"), env));
