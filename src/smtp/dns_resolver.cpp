@@ -1,5 +1,6 @@
 #include "smtp/dns_resolver.h"
 
+#include <idn2.h>
 #include <unbound.h>
 #include <unistd.h>
 
@@ -17,16 +18,31 @@ constexpr int kClassIn = 1;
 constexpr int kRcodeNxdomain = 3;
 
 // A name we are willing to hand to libunbound: printable ASCII without
-// spaces, at most 253 octets without the trailing dot. U-labels (SMTPUTF8
-// domains) are refused here: they must arrive as A-labels.
+// spaces, at most 253 octets without the trailing dot. A domain with
+// U-labels (SMTPUTF8 addresses, RFC 6531 3.3) is looked up by its A-labels
+// (IDNA2008 via libidn2, UTS #46 non-transitional processing).
 std::optional<std::string> query_name(std::string_view name) {
     if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-    if (name.empty() || name.size() > 253) return std::nullopt;
-    for (char c : name) {
+    if (name.empty()) return std::nullopt;
+    std::string ascii(name);
+    bool utf8 = false;
+    for (char c : name) utf8 = utf8 || static_cast<unsigned char>(c) >= 0x80;
+    if (utf8) {
+        char* out = nullptr;
+        int rc = idn2_to_ascii_8z(ascii.c_str(), &out, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+        if (rc != IDN2_OK || !out) {
+            if (out) idn2_free(out);
+            return std::nullopt;
+        }
+        ascii = out;
+        idn2_free(out);
+    }
+    if (ascii.size() > 253) return std::nullopt;
+    for (char c : ascii) {
         auto u = static_cast<unsigned char>(c);
         if (u <= 0x20 || u >= 0x7f) return std::nullopt;
     }
-    return text::to_lower(name);
+    return text::to_lower(ascii);
 }
 
 std::string rcode_text(int rcode) {
@@ -47,6 +63,8 @@ std::string rcode_text(int rcode) {
 }
 
 }  // namespace
+
+std::optional<std::string> dns_query_name(std::string_view name) { return query_name(name); }
 
 struct DnsResolver::Pending {
     explicit Pending(DnsResolver* r, const asio::strand<asio::any_io_executor>& ex)

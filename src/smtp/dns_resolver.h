@@ -106,6 +106,10 @@ class DnsResolver : public std::enable_shared_from_this<DnsResolver> {
     bool waiting_fd_ = false;
 };
 
+// The name as it goes into a query: lower-case A-labels without the
+// trailing dot; nullopt when it cannot be one (exposed for the unit tests).
+std::optional<std::string> dns_query_name(std::string_view name);
+
 // Classifies a raw answer: ok, not_found (NXDOMAIN), unavailable (the rest).
 // Exposed for the unit tests.
 Status classify_dns(const DnsResolver::Raw& r, const std::string& name);

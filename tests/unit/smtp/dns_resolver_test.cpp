@@ -95,3 +95,19 @@ TEST(DnsClassify, AddressAnswerCombinesFamilies) {
     ASSERT_TRUE(partial);
     EXPECT_EQ(partial->addresses, (std::vector<std::string>{"127.0.0.2"}));
 }
+
+TEST(DnsQueryName, AsciiAndIdna) {
+    EXPECT_EQ(dns_query_name("Example.ORG."), "example.org");
+    EXPECT_EQ(dns_query_name("b\xc3\xbc"
+                             "cher.example"),
+              "xn--bcher-kva.example");
+    EXPECT_EQ(dns_query_name("M\xc3\x9c"
+                             "NCHEN.example"),
+              "xn--mnchen-3ya.example");
+    EXPECT_FALSE(dns_query_name(""));
+    EXPECT_FALSE(dns_query_name("."));
+    EXPECT_FALSE(dns_query_name("a b.example"));
+    EXPECT_FALSE(dns_query_name(std::string("a\0b.example", 11)));
+    EXPECT_FALSE(dns_query_name("\xff\xfe.example"));  // not UTF-8
+    EXPECT_FALSE(dns_query_name(std::string(254, 'a')));
+}
