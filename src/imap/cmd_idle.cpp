@@ -49,13 +49,16 @@ asio::awaitable<void> idle_notifier(SessionPtr s, std::shared_ptr<IdleState> st)
         } else {
             if (s->selected && notify_selected_events(*s)) co_await s->send_updates(true);
             // Other mailboxes (NOTIFY, RFC 5465 4: IDLE sends the same events).
-            if (s->notify && s->state != SessionState::logout) co_await send_notify_updates(s);
+            bool notify_ok = true;
+            if (s->notify && s->state != SessionState::logout)
+                notify_ok = co_await send_notify_updates(s);
             if (st->stop) {
                 // DONE came meanwhile: what was pulled goes out before the tagged OK.
                 break;
             }
-            lagging = notify_selected_events(*s) && s->selected &&
-                      s->selected->bell->rung.load() > s->selected->view.known_modseq();
+            lagging =
+                !notify_ok || (notify_selected_events(*s) && s->selected &&
+                               s->selected->bell->rung.load() > s->selected->view.known_modseq());
         }
         if (s->conn->buffered_output() > 0 && !co_await s->conn->flush()) {
             st->failed = true;

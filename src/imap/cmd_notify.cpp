@@ -189,8 +189,8 @@ asio::awaitable<Reply> exec_notify(SessionPtr s, CommandPtr c) {
     co_return Reply::ok("NOTIFY completed");
 }
 
-asio::awaitable<void> send_notify_updates(SessionPtr s) {
-    if (!s->notify || !s->account) co_return;
+asio::awaitable<bool> send_notify_updates(SessionPtr s) {
+    if (!s->notify || !s->account) co_return true;
     std::shared_ptr<NotifyBell> bell = s->notify->bell;
     std::vector<store::MailboxId> changed;
     bool list_changed = false;
@@ -206,15 +206,17 @@ asio::awaitable<void> send_notify_updates(SessionPtr s) {
     }
     if (overflowed) {
         overflow(*s);
-        co_return;
+        co_return true;
     }
+    bool caught_up = true;
     if (list_changed && s->notify->snapshot) {
         auto snap = co_await read_snapshot(s, s->notify->spec.needs_subscriptions());
-        if (!s->notify) co_return;
+        if (!s->notify) co_return true;
         if (!snap) {
             // Try again at the next opportunity.
             std::lock_guard lk(bell->mu);
             bell->list_changed = true;
+            caught_up = false;
         } else {
             std::vector<ListEvent> events = diff_mailbox_lists(
                 *s->notify->snapshot, *snap, s->notify->spec, s->notify->own_created);
@@ -226,16 +228,20 @@ asio::awaitable<void> send_notify_updates(SessionPtr s) {
     std::shared_ptr<store::Store> st = s->ctx->store;
     store::AccountId me = s->account->id;
     for (std::size_t i = 0; i < changed.size(); ++i) {
-        if (!s->notify) co_return;
+        if (!s->notify) co_return true;
         store::MailboxId mid = changed[i];
         // The selected mailbox is reported through its own view.
         if (s->selected && s->selected->view.mailbox() == mid) continue;
         auto mb = co_await net::await_store<std::optional<store::Mailbox>>(
             [&](auto done) { st->get_mailbox_by_id(mid, std::move(done)); });
-        if (!s->notify) co_return;
+        if (!s->notify) co_return true;
         if (!mb) {
             log::warn("event=imap_notify_read_failed conn={} error={}", s->conn->id(),
                       log::quote(mb.error().message));
+            // Keep it for the next call.
+            std::lock_guard lk(bell->mu);
+            bell->changed.emplace(mid, 0);
+            caught_up = false;
             continue;
         }
         if (!*mb || (*mb)->account_id != me) continue;  // deleted: MailboxName reports that
@@ -254,6 +260,7 @@ asio::awaitable<void> send_notify_updates(SessionPtr s) {
         s->notify->last_status.insert_or_assign(mid, NotifyState::Counts(box));
         if (!line.empty()) s->send(line);
     }
+    co_return caught_up;
 }
 
 asio::awaitable<void> notify_fetch_new(SessionPtr s, store::Uid first, store::Uid last) {

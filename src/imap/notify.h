@@ -11,8 +11,9 @@ namespace postamt::imap {
 inline constexpr std::size_t kNotifyMaxPendingMailboxes = 1000;
 
 // Sends the STATUS / LIST responses for what the account doorbell reported
-// since the last call (command ends, IDLE).
-asio::awaitable<void> send_notify_updates(SessionPtr s);
+// since the last call (command ends, IDLE). false: a store read failed and
+// the rest is kept for the next call (IDLE retries after a second).
+asio::awaitable<bool> send_notify_updates(SessionPtr s);
 
 // MessageNew (fetch-att ...) for the selected mailbox: the FETCH for new
 // messages with UIDs first..last (after their EXISTS).
