@@ -279,3 +279,30 @@ def test_overflow(server):
     assert any(b"box2" in l for l in ok(a, b"NOOP"))
     b.close()
     a.close()
+
+
+def test_selected_expunge_timing(server):
+    """SELECTED with MessageExpunge: the client gave up sequence numbers, so
+    EXPUNGE may come at the end of FETCH too (RFC 5465 5.3, 6.1.1);
+    SELECTED-DELAYED keeps the RFC 9051 7.4.1 rule (not during FETCH)."""
+    for i in range(4):
+        deliver_smtp(server, subject=f"m{i}")
+    b = login(server)
+    b.select("INBOX")
+    a = session_a(server)
+    ok(a, b"NOTIFY SET (selected-delayed (MessageNew MessageExpunge))")
+    b.store("1", "+FLAGS", r"(\Deleted)")
+    b.expunge()
+    time.sleep(0.2)
+    lines = ok(a, b"FETCH 1 (UID)")
+    assert not any(b"EXPUNGE" in l for l in lines), lines
+    lines = ok(a, b"NOOP")
+    assert b"* 1 EXPUNGE" in lines, lines
+    ok(a, b"NOTIFY SET (selected (MessageNew MessageExpunge))")
+    b.store("1", "+FLAGS", r"(\Deleted)")
+    b.expunge()
+    time.sleep(0.2)
+    lines = ok(a, b"FETCH 1 (UID)")
+    assert lines[0].startswith(b"* 1 FETCH (UID 2)") and lines[-1] == b"* 1 EXPUNGE", lines
+    b.logout()
+    a.close()
