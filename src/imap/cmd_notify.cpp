@@ -76,7 +76,9 @@ void overflow(Session& s) {
 
 }  // namespace
 
-bool notify_selected_events(const Session& s) { return !s.notify || s.notify->spec.has_selected; }
+bool notify_selected_events(const Session& s) {
+    return !s.notify || s.notify->spec.selected.any_message();
+}
 
 void notify_own_created(Session& s, const std::string& name) {
     if (!s.notify || !s.notify->snapshot) return;

@@ -20,7 +20,8 @@ asio::awaitable<bool> send_notify_updates(SessionPtr s);
 asio::awaitable<void> notify_fetch_new(SessionPtr s, store::Uid first, store::Uid last);
 
 // IDLE: whether selected-mailbox changes are to be pushed (RFC 5465 3.1: not
-// when NOTIFY is in effect without SELECTED/SELECTED-DELAYED).
+// when NOTIFY is in effect without SELECTED/SELECTED-DELAYED, or with
+// SELECTED NONE).
 bool notify_selected_events(const Session& s);
 
 // This session's own CREATE/DELETE/RENAME/SUBSCRIBE (RFC 5465 5: not

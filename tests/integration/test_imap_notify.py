@@ -196,9 +196,9 @@ def test_own_changes_not_reported(server):
 
 def test_selected_events_follow_the_selected_group(server):
     a = session_a(server)
-    # No SELECTED group: IDLE does not push the selected mailbox's changes
-    # (RFC 5465 3.1), other mailboxes still come.
-    ok(a, b"NOTIFY SET (personal (MessageNew MessageExpunge))")
+    # SELECTED NONE (the same as no SELECTED group): IDLE does not push the
+    # selected mailbox's changes (RFC 5465 3.1), other mailboxes still come.
+    ok(a, b"NOTIFY SET (selected NONE) (personal (MessageNew MessageExpunge))")
     a.send(b"I1 IDLE\r\n")
     assert a.read_line().startswith(b"+ ")
     deliver_smtp(server, subject="quiet")
