@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/delivery_queue_timer.h"
 #include "cli/first_run.h"
+#include "cli/outbound_service.h"
 #include "auth/authenticator.h"
 #include "common/log.h"
 #include "imap/runner.h"
@@ -26,7 +27,9 @@ namespace {
 
 // Protocols `serve` runs so far; listeners of the others are left out with a
 // log line instead of accepting connections nobody answers.
-bool implemented(Protocol p) { return p == Protocol::smtp || p == Protocol::imap || p == Protocol::pop3; }
+bool implemented(Protocol p) {
+    return p == Protocol::smtp || p == Protocol::submission || p == Protocol::imap || p == Protocol::pop3;
+}
 
 // Not root: ports below 1024 cannot be bound. With the built-in listeners
 // (no [[listener]] in the file) serve moves them up by 10000 (25 -> 10025,
@@ -111,6 +114,8 @@ int serve(Context& ctx, const ServeOptions& o) {
     bool root = ::geteuid() == 0;
     if (auto b = server.bind(/*allow_partial=*/!root); !b) fail("cannot listen: " + b.error().message);
     rctx->options = smtp::SessionOptions::from_config(cfg, smtp::Mode::inbound, server.tls() != nullptr);
+    // Aliases pointing at other domains are sent on through the queue.
+    rctx->options.forwarding_available = true;
     // The store already queued these copies in the delivery's transaction
     // (NewMessage::queue_failures); the timer below retries them.
     rctx->on_retry = [](const smtp::DeliveryReport& r) {
@@ -123,6 +128,12 @@ int serve(Context& ctx, const ServeOptions& o) {
     });
     auto authenticator =
         std::make_shared<auth::Authenticator>(auth::store_directory(ctx.shared_store()), authenticator_options(cfg));
+    auto sctx = must(make_submission_context(cfg, ctx.shared_store(), authenticator, server.tls() != nullptr),
+                     "submission");
+    sctx->on_retry = rctx->on_retry;
+    server.set_handler(Protocol::submission, [sctx](std::shared_ptr<net::Connection> c) {
+        return smtp::run_session(std::move(c), sctx);
+    });
     auto ictx = imap::make_runner_context(cfg, ctx.shared_store(), authenticator, server.tls() != nullptr);
     server.set_handler(Protocol::imap, [ictx](std::shared_ptr<net::Connection> c) {
         return imap::run_session(std::move(c), ictx);
@@ -142,6 +153,7 @@ int serve(Context& ctx, const ServeOptions& o) {
     server.handle_signals(std::chrono::duration_cast<std::chrono::milliseconds>(kGrace));
     server.start();
     start_delivery_queue_timer(server, ctx.shared_store());
+    auto queue_runner = must(start_queue_runner(server, cfg, ctx.shared_store()), "outbound queue");
 
     std::vector<ActiveListener> shown;
     for (auto& b : server.bound()) {
