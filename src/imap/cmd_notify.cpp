@@ -49,7 +49,10 @@ bool is_subscribed(const NotifyState& n, const std::string& name) {
 // empty when nothing the client asked about changed.
 std::string status_line(const Session& s, const store::Mailbox& mb, const NotifyEvents& ev,
                         const NotifyState::Counts* last) {
-    bool modseq = s.condstore || s.qresync;
+    // HIGHESTMODSEQ once CONDSTORE/QRESYNC is enabled (5.1-5.3), and with
+    // FlagChange anyway (3.1: a server supporting CONDSTORE includes it), so
+    // every flag change, not only one of \Seen, shows in the STATUS.
+    bool modseq = s.condstore || s.qresync || ev.flag_change;
     if (last) {
         bool counts = last->messages != mb.messages || last->uid_next != mb.uid_next ||
                       last->uid_validity != mb.uid_validity;

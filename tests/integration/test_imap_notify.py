@@ -126,7 +126,15 @@ def test_status_indicator_and_command_boundaries(server):
     time.sleep(0.2)
     assert not any(b"STATUS" in l for l in ok(a, b"NOOP"))
 
-    # With FlagChange, UNSEEN is included; with CONDSTORE, HIGHESTMODSEQ.
+    # With FlagChange, HIGHESTMODSEQ and UNSEEN are included, so a keyword
+    # change shows too (RFC 5465 3.1, 5.1).
+    ok(a, b"NOTIFY SET (personal (MessageNew MessageExpunge FlagChange))")
+    b.store("1", "+FLAGS", r"($Work)")
+    time.sleep(0.2)
+    lines = ok(a, b"NOOP")
+    line = [l for l in lines if l.startswith(b"* STATUS")]
+    assert len(line) == 1 and re.search(rb"MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ HIGHESTMODSEQ \d+ UNSEEN 0\)$",
+                                        line[0]), lines
     ok(a, b"ENABLE CONDSTORE")
     ok(a, b"NOTIFY SET (personal (MessageNew MessageExpunge FlagChange))")
     b.store("1", "-FLAGS", r"(\Seen)")
