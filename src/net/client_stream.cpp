@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <csignal>
 #include <climits>
 #include <cstring>
 
@@ -34,6 +35,10 @@ bool is_ip_literal(const std::string& s) {
 // ---- ClientTlsContext -----------------------------------------------------------
 
 Result<std::shared_ptr<ClientTlsContext>> ClientTlsContext::create(bool verify_peer) {
+    // OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a far side that
+    // closes mid-handshake would kill the process with SIGPIPE (server.cpp
+    // ignores it too; tools and tests using only the client need it here).
+    ::signal(SIGPIPE, SIG_IGN);
     std::shared_ptr<ClientTlsContext> c(new ClientTlsContext());
     c->ctx_ = SSL_CTX_new(TLS_client_method());
     if (!c->ctx_) return make_error(Errc::internal, "TLS client context: " + ssl_error_text());

@@ -105,6 +105,10 @@ def deliver(deliver_bin, tmp_path, *, dns, port, domain, to, sender="alice@examp
     for r in ([to] if isinstance(to, str) else to):
         args += ["--to", r]
     args += list(extra)
+    # e.g. POSTAMT_TOOL_WRAPPER="valgrind -q --error-exitcode=99" for a memory check
+    import os
+    import shlex
+    args = shlex.split(os.environ.get("POSTAMT_TOOL_WRAPPER", "")) + args
     started = time.monotonic()
     res = subprocess.run(args, capture_output=True, timeout=timeout)
     elapsed = time.monotonic() - started
