@@ -130,7 +130,7 @@ std::string mail_command(const OutboundMessage& m, const EhloCapabilities& caps)
             cmd += " RET=FULL";
         else if (m.ret == DsnRet::hdrs)
             cmd += " RET=HDRS";
-        if (!m.envid.empty()) cmd += " ENVID=" + m.envid;
+        if (!m.envid.empty()) cmd += " ENVID=" + xtext_encode(m.envid);
     }
     return cmd + "\r\n";
 }

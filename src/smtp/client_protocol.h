@@ -36,7 +36,7 @@ struct OutboundRecipient {
 struct OutboundMessage {
     std::string sender;  // "" for the null reverse-path (bounces)
     std::vector<OutboundRecipient> recipients;
-    std::string envid;  // RFC 3461 4.4 ENVID as xtext, or ""
+    std::string envid;  // RFC 3461 4.4 ENVID, xtext-decoded (encoded on the wire), or ""
     DsnRet ret = DsnRet::unspecified;
     // Sender, a recipient or a header field is UTF-8 (RFC 6531): the far
     // side must offer SMTPUTF8.

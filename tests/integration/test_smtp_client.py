@@ -539,12 +539,12 @@ def test_pipelining_sends_mail_rcpt_data_together_with_parameters(deliver_bin, t
     out, _, _ = deliver(deliver_bin, tmp_path, dns=dns, port=f.port, domain="pipe.example",
                         to=["a@pipe.example", "later@pipe.example"], sender="jörg@example.net",
                         extra=["--8bit", "--smtputf8", "--notify", "SUCCESS,FAILURE", "--orcpt",
-                               "--envid", "ENV+2B1", "--ret", "HDRS"])
+                               "--envid", "ENV+1 x", "--ret", "HDRS"])
     assert [o["kind"] for o in out] == ["delivered", "transient"], out
     assert out[1]["code"] == 451
     mail = [c for c in f.commands if c.startswith("MAIL")][0]
     assert mail == (f"MAIL FROM:<jörg@example.net> SIZE={len(MESSAGE)} BODY=8BITMIME SMTPUTF8 "
-                    "RET=HDRS ENVID=ENV+2B1")
+                    "RET=HDRS ENVID=ENV+2B1+20x")
     rcpts = [c for c in f.commands if c.startswith("RCPT")]
     assert rcpts[0] == "RCPT TO:<a@pipe.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@pipe.example"
     # MAIL, both RCPTs and DATA arrived in one write.

@@ -106,7 +106,7 @@ TEST(ClientProtocol, MailAndRcptParameters) {
     m.data = std::make_shared<const std::string>("Subject: x\r\n\r\nbody\r\n");
     m.body_8bit = true;
     m.ret = DsnRet::hdrs;
-    m.envid = "QQ+2B1";
+    m.envid = "QQ+1";
     EhloCapabilities none;
     EXPECT_EQ(mail_command(m, none), "MAIL FROM:<a@example.org>\r\n");
     EhloCapabilities all;
