@@ -387,7 +387,9 @@ asio::awaitable<std::shared_ptr<OutboundDelivery::Session>> OutboundDelivery::op
             co_return nullptr;
         }
     }
-    auto greet = co_await read_reply(s, cmd_timeout);
+    // [outbound] connect_timeout covers the greeting too (docs/configuration.md),
+    // as Postfix's smtp_connect_timeout + a short greeting wait would.
+    auto greet = co_await read_reply(s, connect_timeout);
     if (greet.status != ReadStatus::ok) {
         fail(451, "4.4.2", where + ": " + read_failure_text(greet, "the greeting"));
         co_return nullptr;

@@ -50,9 +50,9 @@
 //    recipient alone fails 5.6.7, the others go.
 //  - SIZE offered and the message bigger: 552 5.3.4 permanent, nothing sent.
 //
-// Timeouts (RFC 5321 4.5.3.2): connect_timeout; every command reply and the
-// greeting command_timeout; writes command_timeout per stalled wait; the
-// reply to the final "." twice command_timeout (10 min by default).
+// Timeouts (RFC 5321 4.5.3.2): connect_timeout for the TCP connection and
+// the greeting (docs/configuration.md); every command reply command_timeout; writes command_timeout
+// per stalled wait; the reply to the final "." twice command_timeout (10 min by default).
 //
 // Connection reuse: a connection whose transaction ended cleanly is kept
 // for Options::reuse_idle and used by the next deliver() to the same host

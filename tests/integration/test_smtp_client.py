@@ -229,6 +229,9 @@ class FakeSmtp:
             send(b"HELLO, this is not SMTP\r\n")
             time.sleep(0.5)
             return
+        if self.mode == "silent":
+            time.sleep(20)
+            return
         if self.mode == "greet421":
             send(b"421 4.3.2 mx busy, try later\r\n")
             return
@@ -465,6 +468,16 @@ def test_stalling_server_times_out(deliver_bin, tmp_path, dns_factory, fakes):
     assert out[0]["kind"] == "transient", out
     assert "timeout" in out[0]["text"]
     assert elapsed < 10
+
+
+def test_server_silent_before_greeting_times_out(deliver_bin, tmp_path, dns_factory, fakes):
+    f = fakes(mode="silent")
+    dns = route_to(dns_factory, "silent.example")
+    out, _, elapsed = deliver(deliver_bin, tmp_path, dns=dns, port=f.port, domain="silent.example",
+                              to="x@silent.example", extra=["--connect-timeout", "1"])
+    assert out[0]["kind"] == "transient", out
+    assert "timeout waiting for the reply to the greeting" in out[0]["text"]
+    assert elapsed < 6
 
 
 def test_close_after_final_dot_is_transient_and_not_retried_elsewhere(deliver_bin, tmp_path, dns_factory, fakes):
