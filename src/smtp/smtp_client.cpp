@@ -776,6 +776,7 @@ asio::awaitable<std::vector<RecipientOutcome>> OutboundDelivery::route(std::stri
         for (auto i : pending) results[i] = o;
         return finish(std::nullopt);
     };
+    if (n == 0) co_return std::vector<RecipientOutcome>{};
     if (!msg.data) co_return all(make_outcome(Kind::permanent, 554, "5.3.0", "no message data"));
 
     std::vector<Target> targets;
