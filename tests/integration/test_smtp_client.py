@@ -5,7 +5,6 @@ play the misbehaving far sides."""
 import imaplib
 import json
 import pathlib
-import shutil
 import socket
 import ssl
 import subprocess
@@ -14,9 +13,9 @@ import time
 
 import pytest
 
+from dns_server import Dnsmasq
 from postamt_server import PostamtServer, free_port
 
-DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 
 MESSAGE = (b"From: Alice <alice@example.net>\r\nTo: bob@example.org\r\nSubject: outbound\r\n"
            b"Message-ID: <out-1@example.net>\r\n\r\nHello Bob,\r\n.leading dot\r\n..two dots\r\n"
@@ -24,53 +23,6 @@ MESSAGE = (b"From: Alice <alice@example.net>\r\nTo: bob@example.org\r\nSubject: 
 
 
 # ---- helpers ------------------------------------------------------------------
-
-def free_udp_port() -> int:
-    while True:
-        port = free_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-
-
-class Dnsmasq:
-    """dnsmasq answering only from its command line: every test domain is
-    --local, so unknown names get NXDOMAIN; names outside get REFUSED."""
-
-    def __init__(self, tmp_path: pathlib.Path, *records: str):
-        self.port = free_udp_port()
-        self.log = tmp_path / "dnsmasq.log"
-        self.args = [DNSMASQ, "-k", "--conf-file=/dev/null", f"--port={self.port}",
-                     "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
-                     "--pid-file=", "--user=root", "--group=root", "--log-queries",
-                     f"--log-facility={self.log}", "--local=/example/", "--local=/example.org/",
-                     *records]
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("dnsmasq exited: " + self.proc.stderr.read().decode(errors="replace"))
-            if self.log.exists() and "started" in self.log.read_text(errors="replace"):
-                return self
-            time.sleep(0.05)
-        raise AssertionError("dnsmasq did not start")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.proc = None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1@{self.port}"
-
 
 @pytest.fixture
 def dns_factory(tmp_path):
@@ -380,7 +332,7 @@ def test_mx_preference_fallback_when_first_mx_is_closed(deliver_bin, tmp_path, d
                             domain="example.org", to="bob@example.org")
     assert out[0]["kind"] == "delivered", out
     assert out[0]["remote_mta"] == "mx1.example.org"
-    assert "dead.example.org" in (tmp_path / "dnsmasq.log").read_text()
+    assert "dead.example.org" in dns.log.read_text()
     assert len(imap_messages(mx_server)) == 1
 
 
