@@ -50,7 +50,7 @@ class Pair:
     """Instance A (example.org, users bob and carol, DKIM keys) sending to
     instance B (example.net, user dave) through DNS."""
 
-    def __init__(self, postamt_bin, tmp_path):
+    def __init__(self, postamt_bin, tmp_path, queue_extra=""):
         self.tmp = tmp_path
         (tmp_path / "a").mkdir()
         (tmp_path / "b").mkdir()
@@ -72,6 +72,7 @@ command_timeout = "20s"
 retry_min = "1s"
 retry_max = "2s"
 lease = "10s"
+{queue_extra}
 """
         self.a = PostamtServer(postamt_bin, tmp_path / "a", extra_config=queue)
         for srv, domain, users in ((self.a, "example.org", ("bob", "carol")),
@@ -255,3 +256,21 @@ def test_kill_9_with_queued_messages_then_delivered(pair):
     subjects = sorted(email.message_from_bytes(pair.b.message("dave@example.net", uid))["Subject"]
                       for uid in range(1, 6))
     assert subjects == [f"queued {i}" for i in range(5)]
+
+
+def test_delay_warning_then_delivery(postamt_bin, tmp_path):
+    p = Pair(postamt_bin, tmp_path, queue_extra='delay_warning = "2s"')
+    try:
+        p.b.stop()
+        submit_587(p.a, message("slow one"))
+        # One "delayed" report (RFC 3464 Action: delayed) while B is down...
+        wait_for(lambda: inbox(p.a, "bob@example.org") == 1, what="the delay warning")
+        raw = p.a.message("bob@example.org", 1).decode(errors="replace")
+        assert "Action: delayed" in raw and "Will-Retry-Until:" in raw
+        assert "Final-Recipient: rfc822; dave@example.net" in raw
+        p.b.start()
+        wait_for(lambda: inbox(p.b, "dave@example.net") == 1, timeout=40, what="delivery after the warning")
+        time.sleep(3)
+        assert inbox(p.a, "bob@example.org") == 1  # warned once, no failure report
+    finally:
+        p.close()
