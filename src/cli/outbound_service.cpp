@@ -50,6 +50,7 @@ Result<std::shared_ptr<smtp::QueueRunner>> start_queue_runner(net::Server& serve
     auto runner = std::make_shared<smtp::QueueRunner>(ex, std::move(store), out.value(), cfg);
     net::Server* srv = &server;
     runner->set_stop_check([srv] { return srv->stopping(); });
+    runner->set_force_stop([srv] { srv->io_context().stop(); });
     runner->start();
     return runner;
 }

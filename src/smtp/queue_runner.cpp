@@ -26,6 +26,7 @@ constexpr std::chrono::seconds kPoll{30};
 // a stop is noticed quickly.
 constexpr std::chrono::seconds kTick{1};
 constexpr std::chrono::minutes kReportSweep{5};
+constexpr std::chrono::seconds kShutdownGrace{10};
 
 int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(SysClock::now().time_since_epoch()).count();
@@ -147,6 +148,20 @@ asio::awaitable<void> QueueRunner::loop(std::shared_ptr<QueueRunner> self) {
                 kTick, deadline - std::chrono::steady_clock::now()));
             co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
         }
+    }
+
+    // Stopping: idle connections get QUIT now; running deliveries get a
+    // short grace, then the owner may cut them off (set_force_stop).
+    co_await out_->close_idle();
+    co_await asio::post(strand_, asio::use_awaitable);
+    auto until = std::chrono::steady_clock::now() + kShutdownGrace;
+    while (in_flight_ > 0 && std::chrono::steady_clock::now() < until) {
+        timer_.expires_after(std::chrono::milliseconds(100));
+        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (in_flight_ > 0) {
+        log::warn("event=queue_stop_forced in_flight={}", in_flight_);
+        if (force_stop_) force_stop_();
     }
 }
 

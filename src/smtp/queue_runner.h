@@ -46,6 +46,11 @@ class QueueRunner : public std::enable_shared_from_this<QueueRunner> {
     // Polled every second (before start()): true stops the runner, e.g.
     // net::Server::stopping for a graceful shutdown.
     void set_stop_check(std::function<bool()> f) { stop_check_ = std::move(f); }
+    // Called when deliveries are still running kShutdownGrace after the
+    // stop (a far side stalling us for its 10-minute DATA timeout must not
+    // hold the process): e.g. stop the io_context. Their recipients stay
+    // leased to this run; the next start releases and retries them.
+    void set_force_stop(std::function<void()> f) { force_stop_ = std::move(f); }
 
     struct Counters {
         std::atomic<uint64_t> delivered{0}, deferred{0}, failed{0}, reports{0};
@@ -68,6 +73,7 @@ class QueueRunner : public std::enable_shared_from_this<QueueRunner> {
     asio::steady_timer timer_;
     bool woken_ = false;
     std::function<bool()> stop_check_;
+    std::function<void()> force_stop_;
     bool stopped() const { return stopping_ || (stop_check_ && stop_check_()); }
     std::atomic<bool> stopping_{false};
     std::size_t in_flight_ = 0;  // recipients of running jobs

@@ -274,3 +274,56 @@ def test_delay_warning_then_delivery(postamt_bin, tmp_path):
         assert inbox(p.a, "bob@example.org") == 1  # warned once, no failure report
     finally:
         p.close()
+
+
+def test_shutdown_does_not_wait_for_a_stalled_delivery(postamt_bin, tmp_path):
+    """A far side that swallows the message and never answers the final "."
+    (the client would wait 2 x command_timeout) must not hold SIGTERM."""
+    import socket
+    import threading
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(5)
+    stalled = threading.Event()
+
+    def fake_mx():
+        conn, _ = lsock.accept()
+        f = conn.makefile("rb")
+        conn.sendall(b"220 stall.example.net ESMTP\r\n")
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                conn.sendall(b"250-stall.example.net\r\n250 8BITMIME\r\n")
+            elif verb == b"DATA":
+                conn.sendall(b"354 go ahead\r\n")
+                while f.readline() not in (b".\r\n", b""):
+                    pass
+                stalled.set()  # ... and never answer
+            elif verb == b"QUIT":
+                return
+            else:
+                conn.sendall(b"250 ok\r\n")
+
+    threading.Thread(target=fake_mx, daemon=True).start()
+    p = Pair(postamt_bin, tmp_path)
+    try:
+        p.b.stop()
+        p.a.stop()
+        cfg = p.a.config.read_text().replace(f"port = {p.b.ports['smtp']}\n",
+                                             f"port = {lsock.getsockname()[1]}\n", 1)
+        cfg = cfg.replace('command_timeout = "20s"', 'command_timeout = "300s"')
+        p.a.config.write_text(cfg)
+        p.a.start()
+        submit_587(p.a, message("into the void"))
+        assert stalled.wait(20), "the fake MX never got the message"
+        t0 = time.time()
+        assert p.a.stop() == 0
+        assert time.time() - t0 < 20
+        # The recipient is still queued (leased to the stopped run) for the next start.
+        assert "dave@example.net" in p.a.cli("queue", "list").stdout.decode()
+    finally:
+        p.close()
+        lsock.close()
