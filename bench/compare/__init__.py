@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of Postamt against Dovecot and Postfix (issue 7)."""
