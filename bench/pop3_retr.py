@@ -15,6 +15,10 @@
     bench/pop3_retr.py [--binary build/release/postamt] [--count 1000]
                        [--size 10240] [--big 50000]
 
+Against any other POP3 server already running (e.g. a private Dovecot from
+bench/compare), with a mailbox already filled: --host 127.0.0.1 --port N
+[--tls-port M] --user U --password P runs the RETR part only.
+
 The machine is shared: besides wall-clock rates the script prints the CPU
 time the server process used for each run (from /proc), which does not
 depend on what else runs.
@@ -71,16 +75,20 @@ def deliver(server, count, size, conns=4):
     return time.perf_counter() - t0
 
 
+def host_of(server):
+    return getattr(server, "host", "127.0.0.1")
+
+
 def connect(server, tls):
     if tls:
-        return poplib.POP3_SSL("127.0.0.1", server.ports["pop3s"], context=ctx(), timeout=120)
-    return poplib.POP3("127.0.0.1", server.ports["pop3"], timeout=120)
+        return poplib.POP3_SSL(host_of(server), server.ports["pop3s"], context=ctx(), timeout=120)
+    return poplib.POP3(host_of(server), server.ports["pop3"], timeout=120)
 
 
-def retr_poplib(server, tls):
+def retr_poplib(server, tls, user=USER, password=PASSWORD):
     p = connect(server, tls)
-    p.user(USER)
-    p.pass_(PASSWORD)
+    p.user(user)
+    p.pass_(password)
     n, octets = p.stat()
     t0 = time.perf_counter()
     got = 0
@@ -91,8 +99,8 @@ def retr_poplib(server, tls):
     return n, octets, dt
 
 
-def retr_pipelined(server, tls):
-    raw = socket.create_connection(("127.0.0.1", server.ports["pop3s" if tls else "pop3"]), timeout=120)
+def retr_pipelined(server, tls, user=USER, password=PASSWORD):
+    raw = socket.create_connection((host_of(server), server.ports["pop3s" if tls else "pop3"]), timeout=120)
     s = ctx().wrap_socket(raw) if tls else raw
     buf = bytearray()
 
@@ -106,9 +114,12 @@ def retr_pipelined(server, tls):
 
     read_until(b"\r\n")
     buf.clear()
-    s.sendall(f"USER {USER}\r\nPASS {PASSWORD}\r\nSTAT\r\n".encode())
+    s.sendall(f"USER {user}\r\nPASS {password}\r\nSTAT\r\n".encode())
     read_until(b"\r\n", 3)
-    stat = bytes(buf).split(b"\r\n")[2].split()
+    lines = bytes(buf).split(b"\r\n")
+    if not all(x.startswith(b"+OK") for x in lines[:3]):
+        raise RuntimeError(f"POP3 login/STAT failed: {lines[:3]}")
+    stat = lines[2].split()
     n, octets = int(stat[1]), int(stat[2])
     buf.clear()
     t0 = time.perf_counter()
@@ -128,7 +139,7 @@ def retr_pipelined(server, tls):
     # Wait for the goodbye: the maildrop lock is released when the session ends.
     s.sendall(b"QUIT\r\n")
     buf = bytearray()
-    read_until(b"+OK Logging out")
+    read_until(b"\r\n")  # +OK and the server's goodbye text
     s.close()
     return n, octets, dt
 
@@ -183,7 +194,23 @@ def main():
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--size", type=int, default=10240)
     ap.add_argument("--big", type=int, default=50000, help="0: skip the big-mailbox part")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0, help="an external POP3 server; 0: start a private postamt")
+    ap.add_argument("--tls-port", type=int, default=0, help="its POP3S port (optional)")
+    ap.add_argument("--user", default=USER)
+    ap.add_argument("--password", default=PASSWORD)
     a = ap.parse_args()
+    if a.port:
+        class External:
+            host = a.host
+            ports = {"pop3": a.port, "pop3s": a.tls_port}
+        for tls in ((True, False) if a.tls_port else (False,)):
+            name = "TLS" if tls else "plain"
+            for label, fn in (("poplib", retr_poplib), ("pipelined", retr_pipelined)):
+                n, octets, dt = fn(External, tls, a.user, a.password)
+                print(f"RETR all, {label}, {name}: {n} msgs {octets / 1e6:.2f} MB {dt:.3f} s "
+                      f"{n / dt:.0f} msg/s {octets / 1e6 / dt:.1f} MB/s", flush=True)
+        return
     binary = pathlib.Path(a.binary)
     fill = pathlib.Path(a.fill) if a.fill else binary.parent / "fill_mailbox"
     with tempfile.TemporaryDirectory() as tmp:
