@@ -239,6 +239,18 @@ class Target:
         self.ports = ports
 
 
+def retr_when_free(fn, target, tls):
+    """A server may release the maildrop lock (RFC 1939 section 8) a moment
+    after the previous session closed: retry a login refused as IN-USE."""
+    for attempt in range(40):
+        try:
+            return fn(target, tls, POP_USER, PASSWORD)
+        except Exception as e:  # noqa: BLE001 - poplib raises error_proto, retr_pipelined RuntimeError
+            if "IN-USE" not in str(e) or attempt == 39:
+                raise
+            time.sleep(0.05)
+
+
 def pop3_workload(system, corpus):
     def worker(k, conns=4):
         s = smtplib.SMTP("127.0.0.1", system.ports["smtp"], local_hostname="bench.example.net", timeout=120)
@@ -255,12 +267,12 @@ def pop3_workload(system, corpus):
     pids = system.pids()
     cpu0 = cpu_seconds(pids)
     # Several passes: CPU times tick in 10 ms, one pass takes ~50 ms.
-    passes = [pop3_retr.retr_pipelined(target, False, POP_USER, PASSWORD) for _ in range(PIPELINED_PASSES)]
+    passes = [retr_when_free(pop3_retr.retr_pipelined, target, False) for _ in range(PIPELINED_PASSES)]
     time.sleep(0.2)  # the pop3 process (Dovecot) exits after QUIT and is reaped into its master's c-times
     cpu = cpu_seconds(set(pids) | set(system.pids())) - cpu0
     n, octets, dt = sorted(passes, key=lambda p: p[2])[len(passes) // 2]  # the median pass
     assert all(p[0] == len(corpus) and p[1] == octets for p in passes), (passes, len(corpus))
-    n2, octets2, dt2 = pop3_retr.retr_poplib(target, True, POP_USER, PASSWORD)
+    n2, octets2, dt2 = retr_when_free(pop3_retr.retr_poplib, target, True)
     assert n2 == len(corpus) and octets2 == octets, (n2, octets2, octets)
     return {"pop3_retr_pipelined_msgs_per_s": n / dt, "pop3_retr_pipelined_MB_per_s": octets / 1e6 / dt,
             "pop3_retr_pipelined_cpu_us_per_msg": cpu * 1e6 / (n * PIPELINED_PASSES),
