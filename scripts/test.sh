@@ -16,6 +16,10 @@ done
 
 bash scripts/install-deps.sh
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Paths relative to the checkout, and the build directory left out of the
+# hash, so a fresh clone elsewhere (CI) hits the cache of an earlier one.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 jobs=$(nproc)
 
 build() {  # build DIR [cmake args...]
