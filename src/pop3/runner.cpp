@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "common/log.h"
+#include "auth/await_auth.h"
 #include "net/await_store.h"
 #include "pop3/maildrop.h"
 #include "pop3/maildrop_registry.h"
@@ -46,34 +47,6 @@ constexpr int64_t kChunk = 64 << 10;
 constexpr std::size_t kFlushAt = 256 << 10;
 
 enum class Sent { ok, unreadable, failed };
-
-// g++ 12 coroutine rules (docs/networking.md): free functions, by-value
-// parameters, no reference locals across co_await.
-asio::awaitable<auth::AuthResult> verify_password(std::shared_ptr<auth::Authenticator> au,
-                                                  std::string login, std::string password,
-                                                  std::string ip) {
-    auto r = co_await net::await_store<auth::AuthResult>([&](auto done) {
-        au->verify_password(std::move(login), std::move(password), std::move(ip),
-                            auth::Service::pop3,
-                            [done](auth::AuthResult res) mutable { done(std::move(res)); });
-    });
-    if (r) co_return std::move(r).value();
-    auth::AuthResult failed;
-    failed.status = auth::AuthStatus::unavailable;
-    co_return failed;
-}
-
-asio::awaitable<auth::ScramLookup> lookup_scram(std::shared_ptr<auth::Authenticator> au,
-                                                std::string login, std::string ip) {
-    auto r = co_await net::await_store<auth::ScramLookup>([&](auto done) {
-        au->lookup_scram(std::move(login), std::move(ip), auth::Service::pop3,
-                         [done](auth::ScramLookup res) mutable { done(std::move(res)); });
-    });
-    if (r) co_return std::move(r).value();
-    auth::ScramLookup failed;
-    failed.status = auth::AuthStatus::unavailable;
-    co_return failed;
-}
 
 // The +OK line and the message, dot-stuffed, chunk by chunk. The first
 // chunk is read before anything is sent so a missing blob still gets -ERR.
@@ -199,11 +172,11 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
                 std::string login = std::get<step::VerifyPassword>(step).login;
                 std::string password = std::move(std::get<step::VerifyPassword>(step).password);
                 step = step::None{};
-                auto r = co_await verify_password(au, std::move(login), std::move(password), ip);
+                auto r = co_await auth::await_password(au, std::move(login), std::move(password), ip, auth::Service::pop3);
                 step = session.on_password_result(std::move(r));
             } else if (std::holds_alternative<step::LookupScram>(step)) {
                 std::string login = std::get<step::LookupScram>(step).login;
-                auto r = co_await lookup_scram(au, std::move(login), ip);
+                auto r = co_await auth::await_scram_lookup(au, std::move(login), ip, auth::Service::pop3);
                 step = session.on_scram_lookup(std::move(r));
             } else if (std::holds_alternative<step::ReportScram>(step)) {
                 std::string login = std::get<step::ReportScram>(step).login;

@@ -87,12 +87,6 @@ void QueueRunner::poke() {
     timer_.cancel();
 }
 
-void QueueRunner::stop() {
-    stopping_ = true;
-    store_->set_outbound_listener({});
-    asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
-}
-
 asio::awaitable<void> QueueRunner::loop(std::shared_ptr<QueueRunner> self) {
     // An earlier run of this node (kill -9, crash) may hold leases: none of
     // its deliveries continues, so its recipients are due now rather than
@@ -216,11 +210,9 @@ asio::awaitable<void> QueueRunner::run_job(std::shared_ptr<QueueRunner> self, st
         switch (res.kind) {
             case RecipientOutcome::Kind::delivered:
                 o.kind = store::OutboundOutcome::delivered;
-                ++counters_.delivered;
                 break;
             case RecipientOutcome::Kind::permanent:
                 o.kind = store::OutboundOutcome::failed;
-                ++counters_.failed;
                 break;
             case RecipientOutcome::Kind::transient: {
                 RetryInput in;
@@ -236,11 +228,9 @@ asio::awaitable<void> QueueRunner::run_job(std::shared_ptr<QueueRunner> self, st
                     o.kind = store::OutboundOutcome::failed;
                     o.status = "4.4.7";
                     o.diagnostic = res.text.empty() ? "delivery time expired" : res.text;
-                    ++counters_.failed;
                 } else {
                     o.kind = store::OutboundOutcome::deferred;
                     o.next_attempt = to_unix(d.next_attempt);
-                    ++counters_.deferred;
                 }
                 break;
             }
@@ -364,7 +354,6 @@ asio::awaitable<void> QueueRunner::store_report(std::shared_ptr<QueueRunner> sel
         log::warn("event=dsn_failed qid={} error={}", e.queue_id, log::quote(stored.error().message));
         co_return;
     }
-    ++counters_.reports;
     log::info("event=dsn_stored qid={} to={} kind={} recipients={} msgid={}", e.queue_id,
               log::quote(sender), report.delay ? "delayed" : "failed", e.recipients.size(),
               log::quote(dsn.message_id));

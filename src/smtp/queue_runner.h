@@ -17,7 +17,6 @@
 // Wakes at once when the store reports new or retried entries
 // (Store::set_outbound_listener), else when the next entry is due, and
 // polls every 30 s for entries added by another process (the CLI).
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,22 +39,15 @@ class QueueRunner : public std::enable_shared_from_this<QueueRunner> {
     void start();
     // Thread-safe: look for due work now.
     void wake();
-    // Thread-safe: finish the jobs in flight (their outcomes are recorded),
-    // claim nothing new.
-    void stop();
-    // Polled every second (before start()): true stops the runner, e.g.
-    // net::Server::stopping for a graceful shutdown.
+    // Polled every second (set before start()): true stops the runner,
+    // e.g. net::Server::stopping for a graceful shutdown; the jobs in flight
+    // finish and record their outcomes, nothing new is claimed.
     void set_stop_check(std::function<bool()> f) { stop_check_ = std::move(f); }
     // Called when deliveries are still running kShutdownGrace after the
     // stop (a far side stalling us for its 10-minute DATA timeout must not
     // hold the process): e.g. stop the io_context. Their recipients stay
     // leased to this run; the next start releases and retries them.
     void set_force_stop(std::function<void()> f) { force_stop_ = std::move(f); }
-
-    struct Counters {
-        std::atomic<uint64_t> delivered{0}, deferred{0}, failed{0}, reports{0};
-    };
-    const Counters& counters() const { return counters_; }
 
   private:
     asio::awaitable<void> loop(std::shared_ptr<QueueRunner> self);
@@ -74,10 +66,8 @@ class QueueRunner : public std::enable_shared_from_this<QueueRunner> {
     bool woken_ = false;
     std::function<bool()> stop_check_;
     std::function<void()> force_stop_;
-    bool stopped() const { return stopping_ || (stop_check_ && stop_check_()); }
-    std::atomic<bool> stopping_{false};
+    bool stopped() const { return stop_check_ && stop_check_(); }
     std::size_t in_flight_ = 0;  // recipients of running jobs
-    Counters counters_;
 };
 
 // The message as it goes to another server: without the Return-Path field

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "auth/await_auth.h"
 #include "net/await_store.h"
 
 namespace postamt::smtp {
@@ -21,37 +22,12 @@ LineEnd to_session_end(net::LineEnd e) {
 
 TlsInfo tls_info(const net::Connection& c) { return TlsInfo{c.tls_version(), c.tls_cipher(), 0}; }
 
+// RFC 4954 4: servers accept SASL response lines of at least 12288 octets.
+constexpr std::size_t kMaxSaslLine = 12288;
+
 // Sends a reply: flushed when the step asks for it or when the client has
 // nothing more buffered (RFC 2920 3.2: the reply to the last command of a
 // group goes out at once).
-asio::awaitable<auth::AuthResult> verify_password(std::shared_ptr<auth::Authenticator> au,
-                                                  std::string login, std::string password,
-                                                  std::string ip) {
-    auto r = co_await net::await_store<auth::AuthResult>([&](auto done) {
-        au->verify_password(std::move(login), std::move(password), std::move(ip),
-                            auth::Service::smtp,
-                            [done](auth::AuthResult res) mutable { done(std::move(res)); });
-    });
-    if (r) co_return std::move(r.value());
-    auth::AuthResult failed;
-    failed.status = auth::AuthStatus::unavailable;
-    co_return failed;
-}
-
-asio::awaitable<auth::ScramLookup> lookup_scram(std::shared_ptr<auth::Authenticator> au,
-                                                std::string login, std::string ip) {
-    auto r = co_await net::await_store<auth::ScramLookup>([&](auto done) {
-        au->lookup_scram(std::move(login), std::move(ip), auth::Service::smtp,
-                         [done](auth::ScramLookup res) mutable { done(std::move(res)); });
-    });
-    if (r) co_return std::move(r.value());
-    auth::ScramLookup failed;
-    failed.status = auth::AuthStatus::unavailable;
-    co_return failed;
-}
-
-// RFC 4954 4: servers accept SASL response lines of at least 12288 octets.
-constexpr std::size_t kMaxSaslLine = 12288;
 
 asio::awaitable<bool> send(std::shared_ptr<net::Connection> c, std::string text, bool flush) {
     c->append(text);
@@ -146,12 +122,12 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn,
                 std::string password = std::move(std::get<step::VerifyPassword>(step).password);
                 step = step::None{};
                 auth::AuthResult r;
-                if (au) r = co_await verify_password(au, std::move(login), std::move(password), ip);
+                if (au) r = co_await auth::await_password(au, std::move(login), std::move(password), ip, auth::Service::smtp);
                 step = session.on_password_result(std::move(r));
             } else if (std::holds_alternative<step::LookupScram>(step)) {
                 std::string login = std::get<step::LookupScram>(step).login;
                 auth::ScramLookup r;
-                if (au) r = co_await lookup_scram(au, std::move(login), ip);
+                if (au) r = co_await auth::await_scram_lookup(au, std::move(login), ip, auth::Service::smtp);
                 step = session.on_scram_lookup(std::move(r));
             } else if (std::holds_alternative<step::ReportScram>(step)) {
                 std::string login = std::get<step::ReportScram>(step).login;
