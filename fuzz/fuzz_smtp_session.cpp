@@ -148,9 +148,15 @@ struct Driver {
                 ++deliveries;
                 const auto& d = r->message.data;
                 if (d.rfind("Return-Path: <", 0) != 0) __builtin_trap();
-                if (d.find("\r\nReceived: from ") == std::string::npos) __builtin_trap();
+                // Submission hides the client ("Received: by ..."); port 25 never does.
+                if (d.find("\r\nReceived: ") == std::string::npos) __builtin_trap();
                 if (d.size() > kMaxSize + 2000) __builtin_trap();
-                if (r->message.targets.empty() && r->forward_to.empty()) __builtin_trap();
+                if (r->message.targets.empty() && r->forward_to.empty() && !r->message.outbound)
+                    __builtin_trap();
+                // Only an authenticated submission session queues remote mail
+                // (no open relay).
+                if (r->message.outbound && session.account() == 0 && r->forward_to.empty())
+                    __builtin_trap();
                 std::vector<store::DeliveredCopy> copies;
                 uint32_t h = salt;
                 for (const auto& t : r->message.targets) {
@@ -165,6 +171,33 @@ struct Driver {
                     s = session.on_delivery_result(make_error(Errc::unavailable, "disk"));
                 else
                     s = session.on_delivery_result(copies);
+                continue;
+            }
+            if (auto* r = std::get_if<step::VerifyPassword>(&s)) {
+                // One fixed account: "user@example.com" / "secret".
+                auth::AuthResult res;
+                if (r->login == "user@example.com" && r->password == "secret") {
+                    res.status = auth::AuthStatus::ok;
+                    store::Account a;
+                    a.id = 1;
+                    a.local_part = "user";
+                    a.domain = "example.com";
+                    res.account = a;
+                } else {
+                    res.status = (salt % 13 == 0) ? auth::AuthStatus::unavailable
+                                                  : auth::AuthStatus::bad_credentials;
+                }
+                s = session.on_password_result(res);
+                continue;
+            }
+            if (std::holds_alternative<step::LookupScram>(s)) {
+                auth::ScramLookup res;  // no keys: the exchange fails at the proof
+                res.status = (salt % 3 == 0) ? auth::AuthStatus::unavailable : auth::AuthStatus::ok;
+                s = session.on_scram_lookup(res);
+                continue;
+            }
+            if (std::holds_alternative<step::ReportScram>(s)) {
+                s = session.on_scram_reported();
                 continue;
             }
             __builtin_trap();
@@ -206,6 +239,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     PeerInfo p;
     p.ip = (flags & 32) ? "2001:db8::1" : "192.0.2.1";
     if (flags & 64) p.rdns = "client.example.org";
+    if (flags & 128) {  // AUTH without TLS (plaintext allowed on loopback)
+        p.ip = "127.0.0.1";
+        p.loopback = true;
+    }
     if (d.run(d.session.on_connect(p)) != 1) __builtin_trap();
 
     std::size_t pos = 0;
