@@ -30,10 +30,18 @@ POLICY_RC_D = pathlib.Path("/usr/sbin/policy-rc.d")
 MAIL_USER = "mail"
 
 
+_handed_out: set = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    # bind(0) may return a port it handed out a moment ago; never give one twice.
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def missing_packages():

@@ -2,16 +2,36 @@
 plus the `postamt` CLI pointed at the same data directory."""
 import os
 import pathlib
+import random
 import signal
 import socket
 import subprocess
 import time
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on and that this test run has not handed out before.
+
+    Ports come from below the kernel's ephemeral range (32768-60999 by default): bind(0)
+    can return a port it returned a moment ago, and outgoing connections of the test's
+    own clients take ephemeral ports, so either could collide with a listener that a
+    server binds only later (CI saw two listeners of one server given the same port)."""
+    rng = random.Random()
+    for _ in range(1000):
+        port = rng.randrange(20000, 32000)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free loopback port in 20000-31999")
 
 
 class PostamtServer:
