@@ -139,6 +139,7 @@ Result<Config> load_config(const std::string& path) {
     resolve(cfg->tls.key, base);
     resolve(cfg->dns.trust_anchor, base);
     resolve(cfg->dkim.key_dir, base);
+    resolve(cfg->acme.ca_file, base);
     resolve(cfg->outbound.smarthost_password_file, base);
     for (auto& c : cfg->tls.certificates) {
         resolve(c.cert, base);

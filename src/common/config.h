@@ -194,6 +194,18 @@ struct DkimConfig {
     bool operator==(const DkimConfig&) const = default;
 };
 
+// Certificates from an ACME CA (RFC 8555), docs/acme.md.
+struct AcmeConfig {
+    bool enabled = false;
+    std::string directory_url = "https://acme-v02.api.letsencrypt.org/directory";
+    std::string email;                        // account contact; empty: none
+    std::string ca_file;                      // trust for the ACME server's HTTPS; empty: system store
+    std::string challenge = "tls-alpn-01";    // or "http-01"
+    std::chrono::seconds renew_before{30 * 86400};
+    std::vector<std::string> names;           // extra names besides hostname + autoconfig./autodiscover./mta-sts.
+    bool operator==(const AcmeConfig&) const = default;
+};
+
 struct Config {
     ServerConfig server;
     LogConfig log;
@@ -209,6 +221,7 @@ struct Config {
     OutboundConfig outbound;
     DnsConfig dns;
     DkimConfig dkim;
+    AcmeConfig acme;
     bool operator==(const Config&) const = default;
 };
 

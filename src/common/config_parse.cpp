@@ -1092,6 +1092,43 @@ constexpr Field<Config> kDkim[] = {
      }},
 };
 
+// ---- [acme]
+constexpr Field<Config> kAcme[] = {
+    {"enabled", [](Ctx& c, const toml::node& n, const std::string& p,
+                   Config& cfg) { read_bool(c, n, p, cfg.acme.enabled); }},
+    {"directory_url",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         std::string v;
+         read_string(c, n, p, v);
+         if (v.starts_with("https://"))
+             cfg.acme.directory_url = v;
+         else if (n.is_string())
+             c.add(n.source(), fmt::format("'{}' must be an https:// URL such as "
+                                           "\"https://acme-v02.api.letsencrypt.org/directory\", got {}",
+                                           p, describe(n)));
+     }},
+    {"email", [](Ctx& c, const toml::node& n, const std::string& p,
+                 Config& cfg) { read_string(c, n, p, cfg.acme.email); }},
+    {"ca_file",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_path(c, n, p, cfg.acme.ca_file, true);
+     }},
+    {"challenge",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_choice(c, n, p, {"tls-alpn-01", "http-01"}, cfg.acme.challenge);
+     }},
+    {"renew_before",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_duration(c, n, p, seconds(3600), seconds(365 * kDay), cfg.acme.renew_before);
+     }},
+    {"names",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_string_list(c, n, p, [](const std::string& h) { return valid_hostname(h); }, "host names",
+                          cfg.acme.names);
+         for (auto& s : cfg.acme.names) s = text::to_lower(s);
+     }},
+};
+
 constexpr Field<Config> kTop[] = {
     {"server", [](Ctx& c, const toml::node& n, const std::string& p,
                   Config& cfg) { read_section<Config>(c, n, p, kServer, cfg); }},
@@ -1121,6 +1158,8 @@ constexpr Field<Config> kTop[] = {
                Config& cfg) { read_section<Config>(c, n, p, kDns, cfg); }},
     {"dkim", [](Ctx& c, const toml::node& n, const std::string& p,
                 Config& cfg) { read_section<Config>(c, n, p, kDkim, cfg); }},
+    {"acme", [](Ctx& c, const toml::node& n, const std::string& p,
+                Config& cfg) { read_section<Config>(c, n, p, kAcme, cfg); }},
 };
 
 template <class Target>
@@ -1147,6 +1186,7 @@ std::vector<std::string> all_key_paths() {
     add_paths<Config>(out, "outbound", kOutbound);
     add_paths<Config>(out, "dns", kDns);
     add_paths<Config>(out, "dkim", kDkim);
+    add_paths<Config>(out, "acme", kAcme);
     return out;
 }
 

@@ -440,7 +440,7 @@ TEST(ConfigUnknownKeys, NestedTypoSuggestsKey) {
 TEST(ConfigUnknownKeys, TopLevel) {
     EXPECT_THAT(errors_of("foo = 1"),
                 HasSubstr("unknown key 'foo' (known sections: server, log, tls, listener, limits, "
-                          "auth, store, smtp, pop3, submission, queue, outbound, dns, dkim)"));
+                          "auth, store, smtp, pop3, submission, queue, outbound, dns, dkim, acme)"));
     EXPECT_THAT(errors_of("[limit]\nmax_errors = 3"),
                 HasSubstr("unknown key 'limit' (did you mean 'limits'?)"));
     EXPECT_THAT(errors_of("lgo.level = \"info\""),
@@ -749,5 +749,24 @@ TEST(ConfigKeys, PathsListed) {
     EXPECT_TRUE(has("limits.pop3_idle_timeout"));
     EXPECT_FALSE(has("tls.certificate"));
     EXPECT_TRUE(has("pop3.expire_days"));
-    EXPECT_EQ(keys.size(), 70u);
+    EXPECT_EQ(keys.size(), 77u);
+}
+
+TEST(ConfigAcme, DefaultsAndValues) {
+    Config d = parsed("");
+    EXPECT_FALSE(d.acme.enabled);
+    EXPECT_EQ(d.acme.challenge, "tls-alpn-01");
+    EXPECT_EQ(d.acme.renew_before, std::chrono::seconds(30 * 86400));
+    Config c = parsed(
+        "[acme]\nenabled = true\ndirectory_url = \"https://127.0.0.1:14000/dir\"\nemail = \"a@b.example\"\n"
+        "challenge = \"http-01\"\nrenew_before = \"10d\"\nnames = [\"Extra.Example.org\"]\n");
+    EXPECT_TRUE(c.acme.enabled);
+    EXPECT_EQ(c.acme.directory_url, "https://127.0.0.1:14000/dir");
+    EXPECT_EQ(c.acme.challenge, "http-01");
+    EXPECT_EQ(c.acme.renew_before, std::chrono::seconds(10 * 86400));
+    ASSERT_EQ(c.acme.names.size(), 1u);
+    EXPECT_EQ(c.acme.names[0], "extra.example.org");
+    EXPECT_THAT(errors_of("[acme]\ndirectory_url = \"http://x\""), HasSubstr("'acme.directory_url'"));
+    EXPECT_THAT(errors_of("[acme]\nchallenge = \"dns-01\""), HasSubstr("'acme.challenge'"));
+    EXPECT_THAT(errors_of("[acme]\nnames = [\"-bad\"]"), HasSubstr("'acme.names'"));
 }
