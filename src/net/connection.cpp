@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 
@@ -405,6 +406,23 @@ asio::awaitable<ReadEnd> Connection::read_chunks(std::uint64_t n, ChunkSink sink
         co_return f == Fill::eof ? ReadEnd::eof : f == Fill::timeout ? ReadEnd::timeout : ReadEnd::error;
     }
     co_return ReadEnd::ok;
+}
+
+asio::awaitable<SomeResult> Connection::read_some(std::size_t max, ReadMode mode) {
+    SomeResult r;
+    while (in_.size() == in_pos_) {
+        release_input_if_empty();
+        Fill f = co_await fill(mode);
+        if (f == Fill::data) continue;
+        r.end = f == Fill::eof ? ReadEnd::eof : f == Fill::timeout ? ReadEnd::timeout : ReadEnd::error;
+        r.shutdown = f == Fill::shutdown;
+        co_return r;
+    }
+    std::size_t take = std::min(max, in_.size() - in_pos_);
+    r.data.assign(in_.data() + in_pos_, take);
+    consume(take);
+    r.end = ReadEnd::ok;
+    co_return r;
 }
 
 // ---- writing ------------------------------------------------------------------

@@ -65,6 +65,13 @@ struct ExactResult {
     ReadEnd end = ReadEnd::error;
 };
 
+// read_some(): whatever arrived, for protocols that parse bytes themselves (HTTP).
+struct SomeResult {
+    std::string data;  // at least one byte when end == ok
+    ReadEnd end = ReadEnd::error;
+    bool shutdown = false;  // ReadMode::command, nothing buffered, server shutting down
+};
+
 const char* line_end_name(LineEnd e);
 const char* read_end_name(ReadEnd e);
 
@@ -88,6 +95,9 @@ public:
     // Exactly n bytes handed to `sink` in pieces as they arrive (big literals,
     // BDAT to a spool file) without holding them all in memory.
     asio::awaitable<ReadEnd> read_chunks(std::uint64_t n, ChunkSink sink);
+    // Up to `max` bytes: those buffered, else the next that arrive. With
+    // ReadMode::command a shutdown ends the wait when nothing is buffered.
+    asio::awaitable<SomeResult> read_some(std::size_t max, ReadMode mode = ReadMode::command);
     // Bytes received but not yet consumed: a protocol refuses a pipelined
     // STARTTLS with this (RFC 3207 4.2) and may use it for pipelining logic.
     // With COMPRESS this includes compressed bytes not yet inflated.
