@@ -82,14 +82,42 @@ struct Attempt {
     Service service;
     std::chrono::milliseconds delay{0};
     Authenticator::Callback<AuthResult> done;
+    bool has_slot = false;  // holds one of the IP's hashing slots (Throttle::admit)
 
+    void settle(AttemptOutcome outcome) {
+        if (has_slot)
+            st->throttle.release(ip, outcome);
+        else
+            (void)st->throttle.record(ip, outcome);
+        has_slot = false;
+    }
     void fail(AttemptOutcome outcome, AuthStatus status, std::string reason) {
-        st->throttle.release(ip, outcome);
+        settle(outcome);
         log_failure(service, login, ip, reason);
         wipe(password);
         done(make_result(status, std::move(reason)));
     }
 };
+
+// Only work that hashes takes one of the IP's slots (and waits out its
+// failure delay): a login answered from the verified-credential cache costs
+// no more than a lookup, so ten phones behind one NAT address logging in at
+// once are not refused for being "busy". False: refused, `done` was called.
+bool take_slot(const std::shared_ptr<Attempt>& at) {
+    Admission adm = at->st->throttle.admit(at->ip);
+    if (adm.kind == Admission::Kind::allowed) {
+        at->has_slot = true;
+        at->delay = adm.delay;
+        return true;
+    }
+    const char* reason = adm.kind == Admission::Kind::blocked ? "blocked" : "too_many_in_flight";
+    log_failure(at->service, at->login, at->ip, reason);
+    wipe(at->password);
+    AuthResult r = make_result(AuthStatus::temporarily_blocked, reason);
+    r.retry_after = adm.retry_after;
+    at->done(std::move(r));
+    return false;
+}
 
 // Unknown user or unusable login: spend the same time as a real Argon2id
 // check so response timing does not tell which addresses exist.
@@ -144,7 +172,7 @@ void verify_on_pool(std::shared_ptr<Attempt> a, store::Account account) {
                                (needs_rehash(stored, st->opts.argon2) ||
                                 !parse_scram_credentials(account.credentials.scram_sha256));
             if (!want_rehash) st->cache.insert(a->address, account.id, a->password, stored);
-            st->throttle.release(a->ip, AttemptOutcome::success);
+            a->settle(AttemptOutcome::success);
             log_success(a->service, a->login, a->ip, "password");
             AuthResult r = make_result(AuthStatus::ok, "ok");
             r.account = account;
@@ -191,16 +219,21 @@ std::optional<std::string> Authenticator::resolve_login(std::string_view login) 
     return out;
 }
 
+std::string temporary_refusal_text(std::string_view reason, std::chrono::seconds retry_after) {
+    if (reason == "too_many_in_flight")
+        return fmt::format("Too many logins at once from your address; try again in {} seconds",
+                           retry_after.count());
+    return fmt::format("Too many failed logins; try again in {} seconds", retry_after.count());
+}
+
 void Authenticator::verify_password(std::string login, std::string password, std::string remote_ip,
                                     Service service, Callback<AuthResult> done) {
     auto st = state_;
-    Admission adm = st->throttle.admit(remote_ip);
-    if (adm.kind != Admission::Kind::allowed) {
-        const char* reason = adm.kind == Admission::Kind::blocked ? "blocked" : "too_many_in_flight";
-        log_failure(service, login, remote_ip, reason);
+    if (auto blocked = st->throttle.blocked_for(remote_ip); blocked.count() > 0) {
+        log_failure(service, login, remote_ip, "blocked");
         wipe(password);
-        AuthResult r = make_result(AuthStatus::temporarily_blocked, reason);
-        r.retry_after = adm.retry_after;
+        AuthResult r = make_result(AuthStatus::temporarily_blocked, "blocked");
+        r.retry_after = blocked;
         done(std::move(r));
         return;
     }
@@ -210,13 +243,17 @@ void Authenticator::verify_password(std::string login, std::string password, std
     a->password = std::move(password);
     a->ip = std::move(remote_ip);
     a->service = service;
-    a->delay = adm.delay;
     a->done = std::move(done);
 
     auto address = resolve_login(a->login);
-    if (!address) return dummy_verification(a, "invalid_login");
-    if (a->password.empty() || a->password.size() > kMaxPasswordBytes)
-        return dummy_verification(a, "invalid_password");
+    if (!address) {
+        if (take_slot(a)) dummy_verification(a, "invalid_login");
+        return;
+    }
+    if (a->password.empty() || a->password.size() > kMaxPasswordBytes) {
+        if (take_slot(a)) dummy_verification(a, "invalid_password");
+        return;
+    }
     a->address = std::move(*address);
 
     st->directory->find_account(a->address, [a](Result<std::optional<store::Account>> r) {
@@ -226,10 +263,13 @@ void Authenticator::verify_password(std::string login, std::string password, std
             a->fail(AttemptOutcome::neutral, AuthStatus::unavailable, "store_error");
             return;
         }
-        if (!r.value()) return dummy_verification(a, "unknown_user");
+        if (!r.value()) {
+            if (take_slot(a)) dummy_verification(a, "unknown_user");
+            return;
+        }
         store::Account account = std::move(*r.value());
         if (a->st->cache.check(a->address, a->password, account.credentials.password_hash)) {
-            a->st->throttle.release(a->ip, AttemptOutcome::success);
+            a->settle(AttemptOutcome::success);
             log_success(a->service, a->login, a->ip, "cache");
             wipe(a->password);
             AuthResult res = make_result(AuthStatus::ok, "ok");
@@ -237,7 +277,7 @@ void Authenticator::verify_password(std::string login, std::string password, std
             a->done(std::move(res));
             return;
         }
-        verify_on_pool(a, std::move(account));
+        if (take_slot(a)) verify_on_pool(a, std::move(account));
     });
 }
 

@@ -44,6 +44,11 @@ struct AuthResult {
     std::string reason;                     // log token ("bad_password", "unknown_user", ...)
 };
 
+// The human part of the reply to a temporarily_blocked result: a blocked IP
+// ("too many failed logins") or one with too many verifications running at
+// once ("too many logins at once"), with the wait.
+std::string temporary_refusal_text(std::string_view reason, std::chrono::seconds retry_after);
+
 struct ScramLookup {
     AuthStatus status = AuthStatus::unavailable;  // ok, temporarily_blocked or unavailable
     // ok: the keys, or nullopt when the user is unknown or has no SCRAM keys

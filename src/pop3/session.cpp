@@ -252,8 +252,7 @@ Step Session::on_password_result(auth::AuthResult r) {
                 return s.sasl_step(s.mech->resume_password(false));
             case auth::AuthStatus::temporarily_blocked:
                 return s.end_sasl(
-                    err_line(fmt::format("Too many failed logins; try again in {} seconds",
-                                         r.retry_after.count()),
+                    err_line(auth::temporary_refusal_text(r.reason, r.retry_after),
                              RespCode::sys_temp));
             case auth::AuthStatus::unavailable:
                 return s.sasl_step(s.mech->abort_unavailable());
@@ -268,8 +267,7 @@ Step Session::on_password_result(auth::AuthResult r) {
         case auth::AuthStatus::bad_credentials:
             return s.reply(err_line("Authentication failed", RespCode::auth));
         case auth::AuthStatus::temporarily_blocked:
-            return s.reply(err_line(fmt::format("Too many failed logins; try again in {} seconds",
-                                                r.retry_after.count()),
+            return s.reply(err_line(auth::temporary_refusal_text(r.reason, r.retry_after),
                                     RespCode::sys_temp));
         case auth::AuthStatus::unavailable:
             return s.reply(err_line("Authentication is temporarily unavailable, try again later",
@@ -413,8 +411,7 @@ Step Session::on_scram_lookup(auth::ScramLookup r) {
             break;
         case auth::AuthStatus::temporarily_blocked:
             return s.end_sasl(
-                err_line(fmt::format("Too many failed logins; try again in {} seconds",
-                                     r.retry_after.count()),
+                err_line(auth::temporary_refusal_text("blocked", r.retry_after),
                          RespCode::sys_temp));
         default:
             return s.end_sasl(err_line("Authentication is temporarily unavailable, try again later",

@@ -149,8 +149,7 @@ Step Session::on_password_result(auth::AuthResult r) {
             return s.sasl_step(s.mech->resume_password(false));
         case auth::AuthStatus::temporarily_blocked:
             return s.end_sasl(454, "4.7.0",
-                              fmt::format("Too many failed logins; try again in {} seconds",
-                                          r.retry_after.count()));
+                              auth::temporary_refusal_text(r.reason, r.retry_after));
         case auth::AuthStatus::unavailable:
             return s.sasl_step(s.mech->abort_unavailable());
     }
@@ -165,8 +164,7 @@ Step Session::on_scram_lookup(auth::ScramLookup r) {
             break;
         case auth::AuthStatus::temporarily_blocked:
             return s.end_sasl(454, "4.7.0",
-                              fmt::format("Too many failed logins; try again in {} seconds",
-                                          r.retry_after.count()));
+                              auth::temporary_refusal_text("blocked", r.retry_after));
         default:
             return s.end_sasl(454, "4.7.0", "Temporary authentication failure");
     }

@@ -220,6 +220,11 @@ TEST(Authenticator, ConcurrentAttemptsPerIpCapped) {
     dir->add("f@example.org", argon("pw"), 8);
     AuthenticatorOptions o = fast_options();
     o.throttle.max_in_flight = 2;
+    // Every admitted attempt waits 1.5 s (holding its slot) before hashing,
+    // so all six lookups are back long before a slot frees.
+    o.throttle.free_failures = 0;
+    o.throttle.base_delay = 1500ms;
+    o.throttle.max_delay = 1500ms;
     Authenticator auth(dir, o);
     std::promise<void> open_gate;
     dir->gate = open_gate.get_future().share();
@@ -231,7 +236,7 @@ TEST(Authenticator, ConcurrentAttemptsPerIpCapped) {
         auth.verify_password("f@example.org", "wrong", "203.0.113.9", Service::pop3,
                              [p](AuthResult r) { p->set_value(std::move(r)); });
     }
-    open_gate.set_value();  // the two admitted lookups proceed now
+    open_gate.set_value();  // two attempts get a slot, four are refused
     int blocked = 0, bad = 0;
     for (auto& f : fs) {
         auto r = f.get();
@@ -240,6 +245,34 @@ TEST(Authenticator, ConcurrentAttemptsPerIpCapped) {
     }
     EXPECT_EQ(bad, 2);
     EXPECT_EQ(blocked, 4);
+}
+
+TEST(Authenticator, CachedLoginsAreNotCappedPerIp) {
+    // Ten devices behind one NAT address: once the password is verified,
+    // their logins come from the cache and take no hashing slot.
+    auto dir = std::make_shared<FakeDirectory>();
+    dir->add("h@example.org", argon("pw"), 10);
+    AuthenticatorOptions o = fast_options();
+    o.throttle.max_in_flight = 1;
+    Authenticator auth(dir, o);
+    ASSERT_EQ(verify(auth, "h@example.org", "pw", "203.0.113.10").status, AuthStatus::ok);
+    std::promise<void> open_gate;
+    dir->gate = open_gate.get_future().share();
+    std::vector<std::future<AuthResult>> fs;
+    for (int i = 0; i < 10; ++i) {
+        auto p = std::make_shared<std::promise<AuthResult>>();
+        fs.push_back(p->get_future());
+        auth.verify_password("h@example.org", "pw", "203.0.113.10", Service::imap,
+                             [p](AuthResult r) { p->set_value(std::move(r)); });
+    }
+    open_gate.set_value();
+    for (auto& f : fs) EXPECT_EQ(f.get().status, AuthStatus::ok);
+}
+
+TEST(Authenticator, RefusalTextSaysWhy) {
+    EXPECT_EQ(temporary_refusal_text("blocked", 900s), "Too many failed logins; try again in 900 seconds");
+    EXPECT_EQ(temporary_refusal_text("too_many_in_flight", 1s),
+              "Too many logins at once from your address; try again in 1 seconds");
 }
 
 TEST(Authenticator, CredentialsChangedInvalidatesCache) {
