@@ -70,14 +70,14 @@ std::string machine_hostname() {
 std::vector<ListenerConfig> default_listeners() {
     const std::vector<std::string> any = {"0.0.0.0", "::"};
     return {
-        {"smtp", Protocol::smtp, any, 25, TlsMode::starttls, false},
-        {"submission", Protocol::submission, any, 587, TlsMode::starttls, false},
-        {"submissions", Protocol::submission, any, 465, TlsMode::implicit, false},
-        {"imap", Protocol::imap, any, 143, TlsMode::starttls, false},
-        {"imaps", Protocol::imap, any, 993, TlsMode::implicit, false},
-        {"pop3", Protocol::pop3, any, 110, TlsMode::starttls, false},
-        {"pop3s", Protocol::pop3, any, 995, TlsMode::implicit, false},
-        {"http", Protocol::http, {"127.0.0.1"}, 8080, TlsMode::none, false},
+        {"smtp", Protocol::smtp, any, 25, TlsMode::starttls, false, {}},
+        {"submission", Protocol::submission, any, 587, TlsMode::starttls, false, {}},
+        {"submissions", Protocol::submission, any, 465, TlsMode::implicit, false, {}},
+        {"imap", Protocol::imap, any, 143, TlsMode::starttls, false, {}},
+        {"imaps", Protocol::imap, any, 993, TlsMode::implicit, false, {}},
+        {"pop3", Protocol::pop3, any, 110, TlsMode::starttls, false, {}},
+        {"pop3s", Protocol::pop3, any, 995, TlsMode::implicit, false, {}},
+        {"http", Protocol::http, {"127.0.0.1"}, 8080, TlsMode::none, false, {}},
     };
 }
 

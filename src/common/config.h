@@ -67,6 +67,10 @@ struct ListenerConfig {
     std::uint16_t port = 0;              // never 0 after parsing
     TlsMode tls = TlsMode::none;
     bool proxy_protocol = false;  // expect a PROXY v1/v2 header first
+    // http only: what the listener offers ("autoconfig", "acme", "mta-sts",
+    // "admin", "metrics"). Empty = the default: every service on a listener
+    // bound only to loopback, else autoconfig, acme and mta-sts (docs/http.md).
+    std::vector<std::string> services;
     bool operator==(const ListenerConfig&) const = default;
 };
 

@@ -489,8 +489,11 @@ struct RawListener {
     std::optional<std::uint16_t> port;
     std::optional<TlsMode> tls;
     bool proxy_protocol = false;
+    std::optional<std::vector<std::string>> services;
     bool broken = false;  // a key had a bad value: skip cross-checks
 };
+
+constexpr std::string_view kHttpServices[] = {"autoconfig", "acme", "mta-sts", "admin", "metrics"};
 
 constexpr std::array<EnumName<Protocol>, 5> kProtocols{{{"smtp", Protocol::smtp},
                                                         {"submission", Protocol::submission},
@@ -621,6 +624,33 @@ constexpr Field<RawListener> kListener[] = {
      }},
     {"proxy_protocol", [](Ctx& c, const toml::node& n, const std::string& p,
                           RawListener& l) { read_bool(c, n, p, l.proxy_protocol); }},
+    {"services",
+     [](Ctx& c, const toml::node& n, const std::string& p, RawListener& l) {
+         const std::string known = "autoconfig, acme, mta-sts, admin, metrics";
+         auto arr = n.as_array();
+         if (!arr || arr->empty()) {
+             l.broken = true;
+             c.add(n.source(), fmt::format("'{}' must be a non-empty array of service names ({}), got {}", p,
+                                           known, describe(n)));
+             return;
+         }
+         std::vector<std::string> out;
+         for (std::size_t i = 0; i < arr->size(); ++i) {
+             const toml::node& el = *arr->get(i);
+             auto s = el.as_string();
+             bool ok = false;
+             if (s)
+                 for (auto k : kHttpServices) ok = ok || s->get() == k;
+             if (!ok) {
+                 l.broken = true;
+                 c.add(el.source().begin ? el.source() : n.source(),
+                       fmt::format("'{}[{}]' must be one of {}, got {}", p, i, known, describe(el)));
+                 continue;
+             }
+             if (std::find(out.begin(), out.end(), s->get()) == out.end()) out.push_back(s->get());
+         }
+         if (!l.broken) l.services = std::move(out);
+     }},
 };
 
 // Where key `k` of table `t` is, or the table itself when `k` is absent.
@@ -674,6 +704,14 @@ std::optional<ListenerConfig> finish_listener(Ctx& c, const toml::table& t, cons
     l.name = *raw.name;
     l.protocol = *raw.protocol;
     l.proxy_protocol = raw.proxy_protocol;
+    if (raw.services) {
+        if (*raw.protocol != Protocol::http) {
+            c.add(source_of(t, "services"),
+                  fmt::format("'{}.services' applies only to http listeners; remove it", path));
+            return std::nullopt;
+        }
+        l.services = *raw.services;
+    }
     l.tls = raw.tls.value_or(l.protocol == Protocol::http ? TlsMode::none : TlsMode::starttls);
     if (l.protocol == Protocol::http && l.tls == TlsMode::starttls) {
         c.add(source_of(t, "tls"),

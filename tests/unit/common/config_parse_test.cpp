@@ -206,7 +206,8 @@ lock_maildrop = false
                                               {"192.0.2.1", "2001:db8::1"},
                                               10993,
                                               TlsMode::implicit,
-                                              true}));
+                                              true,
+                                              {}}));
     EXPECT_EQ(c.limits.max_message_size, 100u << 20);
     EXPECT_EQ(c.limits.max_line_length, 64u << 10);
     EXPECT_EQ(c.limits.max_literal_size, 1u << 20);
@@ -469,7 +470,7 @@ TEST(ConfigUnknownKeys, InArrayTables) {
                           "'port'?)"));
     EXPECT_THAT(errors_of("[[listener]]\nname = \"x\"\nprotocol = \"imap\"\nzzz = 1\n"),
                 HasSubstr("unknown key 'listener[0].zzz' (known keys here: name, protocol, "
-                          "address, port, tls, proxy_protocol)"));
+                          "address, port, tls, proxy_protocol, services)"));
     EXPECT_THAT(errors_of("[[listener]]\nname = \"x\"\nprotocl = \"imap\"\n"),
                 HasSubstr("unknown key 'listener[0].protocl' (did you mean 'protocol'?)"));
     EXPECT_THAT(errors_of("[[listener]]\nname = \"a\"\nprotocol = \"imap\"\n"
@@ -740,6 +741,21 @@ TEST(ConfigTls, CertificateEntriesNeedBoth) {
                           "[[tls.certificate]]"));
 }
 
+TEST(ConfigListener, HttpServices) {
+    auto r = parse(
+        "[[listener]]\nname = \"web\"\nprotocol = \"http\"\naddress = [\"0.0.0.0\"]\n"
+        "services = [\"autoconfig\", \"metrics\", \"autoconfig\"]\n");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->listeners.size(), 1u);
+    EXPECT_EQ(r->listeners[0].services, (std::vector<std::string>{"autoconfig", "metrics"}));
+    EXPECT_THAT(errors_of("[[listener]]\nname = \"w\"\nprotocol = \"http\"\nservices = [\"webmail\"]\n"),
+                HasSubstr("'listener[0].services[0]' must be one of autoconfig, acme, mta-sts, admin, metrics"));
+    EXPECT_THAT(errors_of("[[listener]]\nname = \"w\"\nprotocol = \"http\"\nservices = []\n"),
+                HasSubstr("must be a non-empty array"));
+    EXPECT_THAT(errors_of("[[listener]]\nname = \"i\"\nprotocol = \"imap\"\nservices = [\"admin\"]\n"),
+                HasSubstr("'listener[0].services' applies only to http listeners"));
+}
+
 TEST(ConfigKeys, PathsListed) {
     auto keys = config_key_paths();
     auto has = [&](const char* k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); };
@@ -749,7 +765,7 @@ TEST(ConfigKeys, PathsListed) {
     EXPECT_TRUE(has("limits.pop3_idle_timeout"));
     EXPECT_FALSE(has("tls.certificate"));
     EXPECT_TRUE(has("pop3.expire_days"));
-    EXPECT_EQ(keys.size(), 77u);
+    EXPECT_EQ(keys.size(), 78u);
 }
 
 TEST(ConfigAcme, DefaultsAndValues) {
