@@ -253,6 +253,18 @@ void Store::set_quota(AccountId id, int64_t bytes, int64_t messages, Callback<Un
         std::move(done));
 }
 
+void Store::set_disabled(AccountId id, bool disabled, Callback<Unit> done) {
+    impl_->write<Unit>(
+        [id, disabled](WriteTx& tx) -> Result<Unit> {
+            auto st = tx.db.prepare("UPDATE accounts SET disabled = ? WHERE id = ?");
+            st->bind(1, int64_t{disabled ? 1 : 0}).bind(2, id);
+            st->run();
+            if (tx.db.changes() == 0) return make_error(Errc::not_found, "no such account");
+            return Unit{};
+        },
+        std::move(done));
+}
+
 void Store::list_accounts(std::string domain, Callback<std::vector<Account>> done) {
     impl_->read<std::vector<Account>>(
         [domain = ascii_lower(domain)](Db& db) -> Result<std::vector<Account>> {

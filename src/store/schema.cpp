@@ -191,6 +191,14 @@ CREATE INDEX outbound_rcpt_due ON outbound_rcpt(next_attempt) WHERE state = 'pen
 CREATE INDEX outbound_rcpt_dsn ON outbound_rcpt(entry_id) WHERE dsn_due != 0;
 )sql";
 
+// Version 7: "disable login" (postamt user disable, admin API). A disabled
+// account cannot log in (IMAP, POP3, submission answer as for a wrong
+// password) but keeps receiving mail, like Dovecot's nologin / Postfix
+// setups where only the login is turned off (docs/admin-api.md).
+constexpr const char* kMigrateV7 = R"sql(
+ALTER TABLE accounts ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 struct Migration {
     int to_version;
     const char* sql;
@@ -202,6 +210,7 @@ constexpr Migration kMigrations[] = {
     {4, kMigrateV4},
     {5, kMigrateV5},
     {6, kMigrateV6},
+    {7, kMigrateV7},
 };
 
 int user_version(Db& db) {

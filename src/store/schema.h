@@ -8,7 +8,7 @@ namespace postamt::store {
 
 // The version this binary writes. A database at a higher version was written
 // by a newer Postamt and is refused (downgrades would silently lose data).
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Creates a fresh database at kSchemaVersion or migrates an older one, in one
 // transaction. Returns the version found before migrating (0: new database).

@@ -30,6 +30,7 @@ Account account_from(Stmt& s) {
     a.highest_modseq = static_cast<ModSeq>(s.i64(8));
     a.credentials.password_hash = s.text(9);
     a.credentials.scram_sha256 = s.text(10);
+    a.disabled = s.i64(11) != 0;
     return a;
 }
 

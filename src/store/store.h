@@ -410,6 +410,8 @@ public:
     void remove_account(std::string address, Callback<Unit> done);
     void set_credentials(AccountId id, Credentials cred, Callback<Unit> done);
     void set_quota(AccountId id, int64_t bytes, int64_t messages, Callback<Unit> done);
+    // Disabled accounts cannot log in but still receive mail (Account::disabled).
+    void set_disabled(AccountId id, bool disabled, Callback<Unit> done);
     void list_accounts(std::string domain /* empty: all */, Callback<std::vector<Account>> done);
     void find_account(std::string address, Callback<std::optional<Account>> done);
     void get_account(AccountId id, Callback<std::optional<Account>> done);

@@ -119,7 +119,7 @@ void Store::Impl::read(std::function<Result<T>(Db&)> fn, Callback<T> done) {
 // *_from() functions belong together.
 #define POSTAMT_ACCOUNT_COLS                                                                  \
     "a.id, a.domain_id, a.local_part, d.name, a.quota_bytes, a.quota_messages, a.used_bytes, " \
-    "a.used_messages, a.highest_modseq, a.password_hash, a.scram_sha256 "                    \
+    "a.used_messages, a.highest_modseq, a.password_hash, a.scram_sha256, a.disabled "        \
     "FROM accounts a JOIN domains d ON d.id = a.domain_id "
 #define POSTAMT_MAILBOX_COLS                                                                  \
     "m.id, m.account_id, m.name, m.special_use, m.uid_validity, m.uid_next, m.highest_modseq, " \

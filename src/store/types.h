@@ -42,6 +42,8 @@ struct Account {
     int64_t used_messages = 0;
     ModSeq highest_modseq = 0;
     Credentials credentials;
+    // Login refused (IMAP, POP3, submission), mail still delivered (schema 7).
+    bool disabled = false;
 };
 
 struct Alias {

@@ -208,6 +208,35 @@ TEST(Migration, FromVersion5Fixture) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Migration, FromVersion6Fixture) {
+    std::string dir = temp_dir("migrate6");
+    auto store = open_fixture(6, dir);
+    auto acct = *must(SYNC(std::optional<Account>, store->find_account("old@example.org", cb)));
+    // Version 7: existing accounts stay enabled; the rest is untouched.
+    EXPECT_FALSE(acct.disabled);
+    EXPECT_EQ(acct.credentials.password_hash, "{PLAIN}x");
+    auto q = must(SYNC(std::vector<OutboundEntry>, store->list_outbound(cb)));
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0].queue_id, "OLDQ1");
+    // The new column works on the upgraded store and does not stop delivery.
+    must(SYNC(Unit, store->set_disabled(acct.id, true, cb)));
+    EXPECT_TRUE((*must(SYNC(std::optional<Account>, store->find_account("old@example.org", cb)))).disabled);
+    NewMessage m;
+    m.data = sample_message("to-disabled");
+    m.targets = {{acct.id, 0, {}}};
+    auto c = must(SYNC(std::vector<DeliveredCopy>, store->deliver(m, cb)));
+    EXPECT_EQ(c.at(0).uid, 2u);
+    must(SYNC(Unit, store->set_disabled(acct.id, false, cb)));
+    auto list = must(SYNC(std::vector<Account>, store->list_accounts("", cb)));
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_FALSE(list[0].disabled);
+    auto missing = SYNC(Unit, store->set_disabled(999, true, cb));
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, Errc::not_found);
+    store->close();
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Migration, NewerSchemaIsRefused) {
     std::string dir = temp_dir("newer");
     exec_sql(dir + "/mail.db", "CREATE TABLE x(y); PRAGMA user_version = 99;");
