@@ -210,6 +210,16 @@ struct AcmeConfig {
     bool operator==(const AcmeConfig&) const = default;
 };
 
+// [mta_sts] (docs/dns.md): the MTA-STS policy (RFC 8461) served at
+// https://mta-sts.<domain>/.well-known/mta-sts.txt for every local domain.
+struct MtaStsConfig {
+    // "testing" (the default, as Stalwart's: failures are only reported via
+    // TLS-RPT), "enforce" once certificates are trusted, or "none".
+    std::string mode = "testing";
+    std::chrono::seconds max_age{7 * 86400};  // how long senders cache the policy
+    bool operator==(const MtaStsConfig&) const = default;
+};
+
 struct Config {
     ServerConfig server;
     LogConfig log;
@@ -226,6 +236,7 @@ struct Config {
     DnsConfig dns;
     DkimConfig dkim;
     AcmeConfig acme;
+    MtaStsConfig mta_sts;
     bool operator==(const Config&) const = default;
 };
 

@@ -1167,6 +1167,19 @@ constexpr Field<Config> kAcme[] = {
      }},
 };
 
+// ---- [mta_sts]
+constexpr Field<Config> kMtaSts[] = {
+    {"mode",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         read_choice(c, n, p, {"testing", "enforce", "none"}, cfg.mta_sts.mode);
+     }},
+    {"max_age",
+     [](Ctx& c, const toml::node& n, const std::string& p, Config& cfg) {
+         // RFC 8461 3.2: at most 31557600 seconds (a year).
+         read_duration(c, n, p, seconds(3600), seconds(31557600), cfg.mta_sts.max_age);
+     }},
+};
+
 constexpr Field<Config> kTop[] = {
     {"server", [](Ctx& c, const toml::node& n, const std::string& p,
                   Config& cfg) { read_section<Config>(c, n, p, kServer, cfg); }},
@@ -1198,6 +1211,8 @@ constexpr Field<Config> kTop[] = {
                 Config& cfg) { read_section<Config>(c, n, p, kDkim, cfg); }},
     {"acme", [](Ctx& c, const toml::node& n, const std::string& p,
                 Config& cfg) { read_section<Config>(c, n, p, kAcme, cfg); }},
+    {"mta_sts", [](Ctx& c, const toml::node& n, const std::string& p,
+                   Config& cfg) { read_section<Config>(c, n, p, kMtaSts, cfg); }},
 };
 
 template <class Target>
@@ -1225,6 +1240,7 @@ std::vector<std::string> all_key_paths() {
     add_paths<Config>(out, "dns", kDns);
     add_paths<Config>(out, "dkim", kDkim);
     add_paths<Config>(out, "acme", kAcme);
+    add_paths<Config>(out, "mta_sts", kMtaSts);
     return out;
 }
 

@@ -441,7 +441,7 @@ TEST(ConfigUnknownKeys, NestedTypoSuggestsKey) {
 TEST(ConfigUnknownKeys, TopLevel) {
     EXPECT_THAT(errors_of("foo = 1"),
                 HasSubstr("unknown key 'foo' (known sections: server, log, tls, listener, limits, "
-                          "auth, store, smtp, pop3, submission, queue, outbound, dns, dkim, acme)"));
+                          "auth, store, smtp, pop3, submission, queue, outbound, dns, dkim, acme, mta_sts)"));
     EXPECT_THAT(errors_of("[limit]\nmax_errors = 3"),
                 HasSubstr("unknown key 'limit' (did you mean 'limits'?)"));
     EXPECT_THAT(errors_of("lgo.level = \"info\""),
@@ -765,7 +765,7 @@ TEST(ConfigKeys, PathsListed) {
     EXPECT_TRUE(has("limits.pop3_idle_timeout"));
     EXPECT_FALSE(has("tls.certificate"));
     EXPECT_TRUE(has("pop3.expire_days"));
-    EXPECT_EQ(keys.size(), 78u);
+    EXPECT_EQ(keys.size(), 80u);
 }
 
 TEST(ConfigAcme, DefaultsAndValues) {
@@ -785,4 +785,16 @@ TEST(ConfigAcme, DefaultsAndValues) {
     EXPECT_THAT(errors_of("[acme]\ndirectory_url = \"http://x\""), HasSubstr("'acme.directory_url'"));
     EXPECT_THAT(errors_of("[acme]\nchallenge = \"dns-01\""), HasSubstr("'acme.challenge'"));
     EXPECT_THAT(errors_of("[acme]\nnames = [\"-bad\"]"), HasSubstr("'acme.names'"));
+}
+
+TEST(ConfigMtaSts, DefaultsAndValues) {
+    Config d = parsed("");
+    EXPECT_EQ(d.mta_sts.mode, "testing");
+    EXPECT_EQ(d.mta_sts.max_age, std::chrono::seconds(7 * 86400));
+    Config c = parsed("[mta_sts]\nmode = \"enforce\"\nmax_age = \"14d\"\n");
+    EXPECT_EQ(c.mta_sts.mode, "enforce");
+    EXPECT_EQ(c.mta_sts.max_age, std::chrono::seconds(14 * 86400));
+    EXPECT_THAT(errors_of("[mta_sts]\nmode = \"report\""), HasSubstr("'mta_sts.mode'"));
+    // RFC 8461 3.2: max_age is at most 31557600 seconds.
+    EXPECT_THAT(errors_of("[mta_sts]\nmax_age = 31557601"), HasSubstr("'mta_sts.max_age'"));
 }
