@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "common/log.h"
+#include "common/server_metrics.h"
 
 namespace postamt::store {
 namespace {
@@ -69,6 +70,7 @@ void Writer::run() {
 }
 
 void Writer::process(std::vector<std::unique_ptr<WriteRequest>>& batch) {
+    const auto started = std::chrono::steady_clock::now();  // postamt_store_commit_seconds
     // 1. Blob bytes first, one fdatasync for the whole batch.
     for (auto& r : batch) r->prepare(blobs_);
     if (auto st = blobs_.sync(); !st) {
@@ -96,6 +98,7 @@ void Writer::process(std::vector<std::unique_ptr<WriteRequest>>& batch) {
             db_.exec("RELEASE req");
         }
         db_.exec("COMMIT");
+        metrics::store_commit(std::chrono::steady_clock::now() - started);
     } catch (const SqliteError& e) {
         try {
             db_.exec("ROLLBACK");
