@@ -2,7 +2,10 @@
 // interface, fast (many deliveries in flight so the writer group-commits):
 // the setup step of the big-mailbox IMAP/POP3 measurements in bench/.
 //
-//   fill_mailbox DATA_DIR ADDRESS COUNT [MBOX] [MAILBOX]
+//   fill_mailbox DATA_DIR ADDRESS COUNT [MBOX] [MAILBOX] [--index]
+//
+// --index: wait until the search index holds every message before exiting
+// (a mailbox delivered long ago; bench/compare.py's SEARCH TEXT scenario).
 //
 // Messages come from MBOX (the bench corpus) cycled, each with a unique
 // Message-ID and a numbered Subject so no two are identical; without MBOX a
@@ -32,8 +35,13 @@ std::string vary(const std::string& msg, long n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    bool index = false;
+    if (argc > 1 && std::string(argv[argc - 1]) == "--index") {
+        index = true;
+        --argc;
+    }
     if (argc < 4) {
-        std::fprintf(stderr, "usage: fill_mailbox DATA_DIR ADDRESS COUNT [MBOX] [MAILBOX]\n");
+        std::fprintf(stderr, "usage: fill_mailbox DATA_DIR ADDRESS COUNT [MBOX] [MAILBOX] [--index]\n");
         return 2;
     }
     std::string dir = argv[1], address = argv[2];
@@ -97,6 +105,13 @@ int main(int argc, char** argv) {
         drain(kInFlight);
     }
     drain(0);
+    if (index) {
+        auto flushed = wait_for<Unit>([&](auto cb) { store->search_index_flush(cb); });
+        if (!flushed) {
+            std::fprintf(stderr, "search index: %s\n", flushed.error().message.c_str());
+            ++failed;
+        }
+    }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     store->close();
     std::printf("delivered %ld messages (%ld failed) in %.1f s: %.0f/s\n", count - failed, failed, secs,
