@@ -18,12 +18,28 @@ side), alternately A B A B, and runs on each:
          memory per connection = (RSS after - RSS before) / N, summed over all
          server processes (Dovecot: master and every child), plus the same
          with PSS (shared pages divided among the processes sharing them).
+  imap   the imaptest-like mix of bench/loadgen (postamt-loadgen imap) with
+         --imap-clients clients over as many users, once with a LOGIN per
+         cycle and once on persistent sessions: commands/s and server CPU
+         per command (all server processes, from /proc).
+  scenarios  postamt-loadgen imap-scenario on the same --scenario-messages
+         corpus messages in both (Postamt: tests/tools/fill_mailbox into the
+         store; Dovecot: a maildir written directly, indexed by the first
+         SELECT like a client's first visit): SELECT, UID FETCH 1:* (FLAGS),
+         FETCH of 100 envelopes, and SEARCH TEXT on a --search-messages
+         mailbox; median ms and server CPU ms per operation.
+
+The SMTP and IMAP load comes from the C++ event-driven generator
+(build target postamt-loadgen, next to the postamt binary); POP3 still
+uses bench/pop3_retr.py.
 
 Prints a table of medians with min-max and Postamt/incumbent ratios, and
 writes bench/results/compare-<UTC time>.json and .md.
 
     bench/compare.py [--rounds 3] [--binary build/release/postamt]
-                     [--seconds 10] [--connections 200]
+                     [--seconds 10] [--connections 200] [--imap-clients 10]
+                     [--scenario-messages 100000] [--search-messages 10000]
+                     [--passwords plain|argon2id] [--only smtp,pop3,idle,imap,scenarios]
 """
 import argparse
 import datetime
@@ -49,14 +65,17 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from compare import incumbents  # noqa: E402
 from postamt_server import PostamtServer  # noqa: E402
 import pop3_retr  # noqa: E402
-import smtp_throughput  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "bench-corpus" / "test400.mbox"
 DOMAIN = "example.org"
 PASSWORD = "secret-pw"
 POP_USER = f"pop@{DOMAIN}"
 IDLE_USER = f"idle@{DOMAIN}"
+BIG_USER = f"big@{DOMAIN}"
+SEARCH_USER = f"search@{DOMAIN}"
 PIPELINED_PASSES = 5
+WORKLOADS = ("smtp", "pop3", "idle", "imap", "scenarios")
+SCENARIOS = ("select", "uid_fetch_flags", "fetch_envelopes", "search_text")
 
 # name, unit, higher is better
 METRICS = [
@@ -69,7 +88,51 @@ METRICS = [
     ("pop3_retr_poplib_tls_msgs_per_s", "msg/s", True),
     ("idle_tls_kib_per_conn_rss", "KiB", False),
     ("idle_tls_kib_per_conn_pss", "KiB", False),
+    ("imap_login_cmds_per_s", "cmd/s", True),
+    ("imap_login_cpu_ms_per_cmd", "ms CPU", False),
+    ("imap_persistent_cmds_per_s", "cmd/s", True),
+    ("imap_persistent_cpu_ms_per_cmd", "ms CPU", False),
+    ("imap_first_select_ms", "ms", False),
+    ("imap_select_ms", "ms", False),
+    ("imap_select_cpu_ms", "ms CPU", False),
+    ("imap_uid_fetch_flags_ms", "ms", False),
+    ("imap_uid_fetch_flags_cpu_ms", "ms CPU", False),
+    ("imap_fetch_envelopes_ms", "ms", False),
+    ("imap_fetch_envelopes_cpu_ms", "ms CPU", False),
+    ("imap_search_text_ms", "ms", False),
+    ("imap_search_text_cpu_ms", "ms CPU", False),
 ]
+
+
+def split_mbox(data):
+    """The messages of an mboxo file exactly as Postamt's mime::split_mbox
+    (used by tests/tools/fill_mailbox) cuts them: ">From " unquoted once,
+    the blank line before the next "From " dropped, CRLF line ends."""
+    msgs, cur, in_msg = [], [], False
+
+    def flush():
+        if in_msg:
+            m = b"".join(cur)
+            if m.endswith(b"\n\n"):
+                m = m[:-1]
+            msgs.append(m.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n"))
+    for line in data.splitlines(keepends=True):
+        if line.startswith(b"From "):
+            flush()
+            cur, in_msg = [], True
+        elif in_msg:
+            stripped = line.lstrip(b">")
+            if len(stripped) < len(line) and stripped.startswith(b"From "):
+                line = line[1:]
+            cur.append(line)
+    flush()
+    return msgs
+
+
+def fill_message(corpus, n):
+    """Message n of a big mailbox, as tests/tools/fill_mailbox writes it."""
+    return (f"Message-ID: <fill-{n}@bench.example>\r\nX-Fill-Seq: {n}\r\n".encode()
+            + corpus[n % len(corpus)])
 
 
 def load_corpus(path, count):
@@ -142,20 +205,44 @@ def tls_ctx():
     return c
 
 
+def loadgen(a, *args):
+    """Runs postamt-loadgen; its JSON report, or an error with its stderr."""
+    cmd = [str(a.loadgen), *[str(x) for x in args]]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    try:
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr}")
+    if r.returncode != 0 or out.get("errors") or out.get("verify_errors"):
+        raise RuntimeError(f"{' '.join(cmd)}: errors ({r.returncode}): {out.get('error_samples')}\n{r.stderr}")
+    return out
+
+
 # ---- systems ---------------------------------------------------------------
 class PostamtSystem:
     name = "postamt"
 
-    def __init__(self, binary, tmp, users, max_conn):
+    def __init__(self, binary, tmp, users, max_conn, a=None, corpus_msgs=None):
+        ops = 3 if a is not None and a.passwords == "argon2id" else 2
         self.srv = PostamtServer(binary, tmp, extra_config=f"""
 [limits]
 max_connections_per_ip = {max_conn + 100}
 max_connections_per_user = {max_conn + 100}
+
+[auth]
+# Dovecot's ARGON2ID default cost (t=3, m=64 MiB) when --passwords argon2id.
+argon2_ops_limit = {ops}
 """)
         self.srv.cli("domain", "add", DOMAIN)
         for u in users:
             self.srv.add_user(u, PASSWORD)
-        self.ports = {"smtp": self.srv.ports["smtp"], "imaps": self.srv.ports["imaps"],
+        if a is not None and "scenarios" in a.only:
+            fill = pathlib.Path(a.fill)
+            for user, n, extra in ((BIG_USER, a.scenario_messages, []),
+                                   (SEARCH_USER, a.search_messages, ["--index"])):
+                subprocess.run([str(fill), str(self.srv.data), user, str(n), str(CORPUS), *extra],
+                               check=True, capture_output=True)
+        self.ports = {"smtp": self.srv.ports["smtp"], "imap": self.srv.ports["imap"], "imaps": self.srv.ports["imaps"],
                       "pop3": self.srv.ports["pop3"], "pop3s": self.srv.ports["pop3s"]}
 
     def start(self):
@@ -166,6 +253,9 @@ max_connections_per_user = {max_conn + 100}
 
     def pids(self):
         return proc_tree(self.srv.proc.pid)
+
+    def roots(self):
+        return [self.srv.proc.pid]
 
     def inbox_count(self, user):
         c = imaplib.IMAP4_SSL("127.0.0.1", self.ports["imaps"], ssl_context=tls_ctx())
@@ -179,13 +269,21 @@ max_connections_per_user = {max_conn + 100}
 class IncumbentSystem:
     name = "postfix+dovecot"
 
-    def __init__(self, tmp, users, max_conn):
-        self.dovecot = incumbents.Dovecot(tmp, DOMAIN, max_connections=max_conn)
+    def __init__(self, tmp, users, max_conn, a=None, corpus_msgs=None):
+        argon = a is not None and a.passwords == "argon2id"
+        self.dovecot = incumbents.Dovecot(tmp, DOMAIN, max_connections=max_conn,
+                                          password_scheme="ARGON2ID" if argon else "PLAIN")
         self.postfix = incumbents.Postfix(tmp, self.dovecot.ports["lmtp"], DOMAIN)
         for u in users:
             self.dovecot.add_user(u, PASSWORD)
             self.postfix.add_user(u)
-        self.ports = {"smtp": self.postfix.ports["smtp"], "imaps": self.dovecot.ports["imaps"],
+        if a is not None and "scenarios" in a.only:
+            # The same messages fill_mailbox gives Postamt, in the same order.
+            self.dovecot.write_maildir(BIG_USER, (fill_message(corpus_msgs, i) for i in range(a.scenario_messages)))
+            self.dovecot.write_maildir(SEARCH_USER,
+                                       (fill_message(corpus_msgs, i) for i in range(a.search_messages)))
+        self.ports = {"smtp": self.postfix.ports["smtp"], "imap": self.dovecot.ports["imap"],
+                      "imaps": self.dovecot.ports["imaps"],
                       "pop3": self.dovecot.ports["pop3"], "pop3s": self.dovecot.ports["pop3s"]}
 
     def start(self):
@@ -200,6 +298,9 @@ class IncumbentSystem:
 
     def pids(self):
         return proc_tree(self.dovecot.master_pid()) + proc_tree(self.postfix.master_pid())
+
+    def roots(self):
+        return [self.dovecot.master_pid()]  # IMAP is Dovecot's alone
 
     def inbox_count(self, user):
         return self.dovecot.maildir_count(user)
@@ -217,19 +318,51 @@ def wait_counts(system, expected, timeout=300):
         time.sleep(0.05)
 
 
-def smtp_workload(system, sessions, size, seconds):
-    rcpts = [f"u{i}@{DOMAIN}" for i in range(sessions)]
-    msg = smtp_throughput.make_message(size)
+def smtp_workload(system, a):
+    rcpts = [f"u{i}@{DOMAIN}" for i in range(a.sessions)]
     before = {u: system.inbox_count(u) for u in rcpts}
     pids = system.pids()
     cpu0 = cpu_seconds(pids)
     t0 = time.perf_counter()
-    counts, elapsed = smtp_throughput.run_load("127.0.0.1", system.ports["smtp"], rcpts, msg, seconds)
-    total = sum(counts)
-    t_all = wait_counts(system, {u: before[u] + counts[i] for i, u in enumerate(rcpts)})
+    res = loadgen(a, "smtp", "--port", system.ports["smtp"], "--sessions", a.sessions, "--seconds", a.seconds,
+                  "--size", a.size, "--rcpt", ",".join(rcpts), "--corpus", CORPUS)
+    total = res["accepted"]
+    t_all = wait_counts(system, {u: before[u] + res["per_rcpt"].get(u, 0) for u in rcpts})
     cpu = cpu_seconds(set(pids) | set(system.pids())) - cpu0
-    return {"smtp_accepted_per_s": total / elapsed, "smtp_end_to_end_per_s": total / (t_all - t0),
-            "smtp_cpu_ms_per_msg": cpu * 1000 / total, "smtp_messages": total}
+    return {"smtp_accepted_per_s": res["accepted_per_s"], "smtp_end_to_end_per_s": total / (t_all - t0),
+            "smtp_cpu_ms_per_msg": cpu * 1000 / total, "smtp_messages": total,
+            "smtp_latency_p50_ms": res["latency"]["p50_ms"], "smtp_latency_p99_ms": res["latency"]["p99_ms"],
+            "smtp_pipelining": res["pipelining"]}
+
+
+def imap_mix_workload(system, a, mode):
+    res = loadgen(a, "imap", "--port", system.ports["imap"], "--clients", a.imap_clients,
+                  "--users", f"mix%d@{DOMAIN}", "--user-count", a.imap_clients, "--password", PASSWORD,
+                  "--mode", mode, "--seconds", a.imap_seconds, "--corpus", CORPUS,
+                  "--cpu-pid", ",".join(str(p) for p in system.roots()))
+    return {f"imap_{mode}_cmds_per_s": res["commands_per_s"],
+            f"imap_{mode}_cpu_ms_per_cmd": res["server_cpu_ms_per_command"],
+            f"imap_{mode}_commands": res["commands"], f"imap_{mode}_cycles": res["cycles"],
+            f"imap_{mode}_p50_ms": {k: v["p50_ms"] for k, v in res["per_command"].items() if v["count"]},
+            f"imap_{mode}_p99_ms": {k: v["p99_ms"] for k, v in res["per_command"].items() if v["count"]}}
+
+
+def scenario_workload(system, a):
+    res = loadgen(a, "imap-scenario", "--port", system.ports["imap"], "--user", BIG_USER, "--password", PASSWORD,
+                  "--search-user", SEARCH_USER, "--search-word", a.search_word, "--repeat", a.scenario_repeat,
+                  "--cpu-pid", ",".join(str(p) for p in system.roots()))
+    if res["mailbox_messages"] != a.scenario_messages or res["search_mailbox_messages"] != a.search_messages:
+        raise RuntimeError(f"{system.name}: mailboxes hold {res['mailbox_messages']} and "
+                           f"{res['search_mailbox_messages']} messages, not {a.scenario_messages} and "
+                           f"{a.search_messages}")
+    out = {"imap_first_select_ms": res["first_select_ms"],
+           "imap_search_text_hits": res["scenarios"]["search_text"]["responses"]}
+    for name in SCENARIOS:
+        sc = res["scenarios"][name]
+        out[f"imap_{name}_ms"] = sc["median_ms"]
+        out[f"imap_{name}_cpu_ms"] = sc.get("cpu_ms_median")
+        out[f"imap_{name}_runs_ms"] = sc["ms"]
+    return out
 
 
 class Target:
@@ -323,21 +456,36 @@ def idle_workload(system, n):
 def run_system(make, a, corpus, log):
     with tempfile.TemporaryDirectory(prefix="bench-compare-") as tmp:
         os.chmod(tmp, 0o755)  # Dovecot's mail user and Postfix must reach their dirs
+        t_prep = time.perf_counter()
         system = make(pathlib.Path(tmp))
+        log(f"  {system.name}: prepared in {time.perf_counter() - t_prep:.1f} s")
         system.start()
         try:
             out = {}
-            out.update(smtp_workload(system, a.sessions, a.size, a.seconds))
-            log(f"  {system.name}: smtp {out['smtp_accepted_per_s']:.0f} accepted/s, "
-                f"{out['smtp_end_to_end_per_s']:.0f} end-to-end/s, {out['smtp_cpu_ms_per_msg']:.2f} ms CPU/msg")
-            out.update(pop3_workload(system, corpus))
-            log(f"  {system.name}: pop3 {out['pop3_retr_pipelined_msgs_per_s']:.0f} msg/s pipelined, "
-                f"{out['pop3_retr_pipelined_MB_per_s']:.1f} MB/s, "
-                f"{out['pop3_retr_pipelined_cpu_us_per_msg']:.0f} us CPU/msg, "
-                f"{out['pop3_retr_poplib_tls_msgs_per_s']:.0f} msg/s poplib TLS")
-            out.update(idle_workload(system, a.connections))
-            log(f"  {system.name}: idle {out['idle_tls_kib_per_conn_rss']:.0f} KiB/conn RSS, "
-                f"{out['idle_tls_kib_per_conn_pss']:.0f} KiB/conn PSS")
+            if "smtp" in a.only:
+                out.update(smtp_workload(system, a))
+                log(f"  {system.name}: smtp {out['smtp_accepted_per_s']:.0f} accepted/s, "
+                    f"{out['smtp_end_to_end_per_s']:.0f} end-to-end/s, {out['smtp_cpu_ms_per_msg']:.2f} ms CPU/msg")
+            if "pop3" in a.only:
+                out.update(pop3_workload(system, corpus))
+                log(f"  {system.name}: pop3 {out['pop3_retr_pipelined_msgs_per_s']:.0f} msg/s pipelined, "
+                    f"{out['pop3_retr_pipelined_MB_per_s']:.1f} MB/s, "
+                    f"{out['pop3_retr_pipelined_cpu_us_per_msg']:.0f} us CPU/msg, "
+                    f"{out['pop3_retr_poplib_tls_msgs_per_s']:.0f} msg/s poplib TLS")
+            if "idle" in a.only:
+                out.update(idle_workload(system, a.connections))
+                log(f"  {system.name}: idle {out['idle_tls_kib_per_conn_rss']:.0f} KiB/conn RSS, "
+                    f"{out['idle_tls_kib_per_conn_pss']:.0f} KiB/conn PSS")
+            if "imap" in a.only:
+                for mode in ("login", "persistent"):
+                    out.update(imap_mix_workload(system, a, mode))
+                    log(f"  {system.name}: imap {mode} {out[f'imap_{mode}_cmds_per_s']:.0f} cmd/s, "
+                        f"{out[f'imap_{mode}_cpu_ms_per_cmd']:.3f} ms CPU/cmd")
+            if "scenarios" in a.only:
+                out.update(scenario_workload(system, a))
+                log(f"  {system.name}: first SELECT {out['imap_first_select_ms']:.0f} ms; "
+                    + ", ".join(f"{n} {out[f'imap_{n}_ms']:.1f} ms" for n in SCENARIOS)
+                    + f"; SEARCH TEXT {a.search_word!r}: {out['imap_search_text_hits']} hits")
             return out
         finally:
             system.stop()
@@ -372,11 +520,42 @@ def markdown(rows, meta):
              "| workload | unit | Postamt median (min-max) | Postfix+Dovecot median (min-max) | Postamt/incumbent |",
              "| --- | --- | --- | --- | --- |"]
     for r in rows:
+        if not r["postamt"] and not r["incumbent"]:
+            continue  # a workload left out with --only
         better = "higher is better" if r["higher_is_better"] else "lower is better"
         ratio = f"{r['ratio']:.3g}x" if r["ratio"] is not None else "-"
         lines.append(f"| {r['metric']} | {r['unit']} ({better}) | {fmt(r['postamt'])} | {fmt(r['incumbent'])} | {ratio} |")
     lines += ["", "Settings: " + meta["settings"], ""]
     return "\n".join(lines)
+
+
+def settings_text(a):
+    if a.passwords == "plain":
+        pw = ("Passwords: Dovecot {PLAIN} passwd-file (no hashing, auth cache off, its default); Postamt "
+              "refuses plain-text schemes, so it has Argon2id hashes with its verified-credential cache on, "
+              "and every user logs in once before the measured runs (the IMAP prefill, the SMTP/POP3 "
+              "setup): no measured login hashes on either side.")
+    else:
+        pw = ("Passwords: Argon2id on both sides with the same cost (t=3, m=64 MiB, p=1: Dovecot's "
+              "default; Postamt argon2_ops_limit=3), both with their authentication cache on (Dovecot "
+              "auth_cache_size=10M, which caches the passdb lookup but still verifies the hash on every "
+              "login; Postamt caches the verified credential for cache_ttl=5m).")
+    return (f"SMTP {a.sessions} sessions x {a.size} B for {a.seconds:g} s (postamt-loadgen smtp, PIPELINING); "
+            f"POP3 mailbox of {a.pop3_messages} corpus messages ({CORPUS.name}); {a.connections} idle IMAPS "
+            f"connections in IDLE; IMAP mix (postamt-loadgen imap, imaptest's default state probabilities plus "
+            f"SEARCH 50%) with {a.imap_clients} clients over {a.imap_clients} users for {a.imap_seconds:g} s on "
+            f"plain IMAP over loopback, mailboxes kept at ~30 messages, once with LOGIN/LOGOUT per cycle and "
+            f"once on persistent sessions; scenarios (postamt-loadgen imap-scenario, {a.scenario_repeat} "
+            f"repetitions, median) on a {a.scenario_messages}-message INBOX and SEARCH TEXT "
+            f"{a.search_word!r} on a {a.search_messages}-message INBOX, the same corpus messages on both sides "
+            "(Postamt: fill_mailbox into the store, search index complete; Dovecot: maildir files in cur/, "
+            "every 10th \\Seen, indexed by a first SELECT that is not part of the figures; no FTS plugin, "
+            "Dovecot's default). CPU: all server processes from /proc (Dovecot: master and every child, "
+            "exited children through the master's c-times). Durability: defaults on both sides (Postamt "
+            "answers 250 / APPEND OK after the message is fsync'ed; Postfix fsyncs its queue file before "
+            "250, Dovecot mail_fsync=optimized). " + pw + " Memory: Dovecot summed over master and all "
+            "children (imap-login + imap per TLS connection, default service_count=1 login processes); "
+            "RSS sums count shared pages once per process, PSS divides them.")
 
 
 def machine_cpu():
@@ -391,22 +570,45 @@ def main():
     ap.add_argument("--binary", default=str(ROOT / "build" / "release" / "postamt"))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--sessions", type=int, default=10)
-    ap.add_argument("--size", type=int, default=10240)
+    ap.add_argument("--size", default="10240", help="SMTP message size: bytes, 1k, 10k, 100k or mix (the corpus)")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--pop3-messages", type=int, default=1000)
     ap.add_argument("--connections", type=int, default=200)
+    ap.add_argument("--imap-clients", type=int, default=10)
+    ap.add_argument("--imap-seconds", type=float, default=None, help="default: --seconds")
+    ap.add_argument("--scenario-messages", type=int, default=100000)
+    ap.add_argument("--search-messages", type=int, default=10000)
+    ap.add_argument("--scenario-repeat", type=int, default=5)
+    ap.add_argument("--search-word", default="archive")
+    ap.add_argument("--passwords", choices=("plain", "argon2id"), default="plain",
+                    help="plain: Dovecot {PLAIN}, Postamt Argon2id behind its warm cache; "
+                         "argon2id: both Argon2id t=3 m=64M with their auth caches on")
+    ap.add_argument("--only", default=",".join(WORKLOADS), help="workloads to run, comma-separated")
+    ap.add_argument("--loadgen", default=None, help="postamt-loadgen (default: next to --binary)")
+    ap.add_argument("--fill", default=None, help="fill_mailbox (default: next to --binary)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     a = ap.parse_args()
+    a.only = [w for w in a.only.split(",") if w]
+    if any(w not in WORKLOADS for w in a.only):
+        ap.error(f"--only takes {','.join(WORKLOADS)}")
+    a.imap_seconds = a.seconds if a.imap_seconds is None else a.imap_seconds
+    a.loadgen = pathlib.Path(a.loadgen or pathlib.Path(a.binary).parent / "postamt-loadgen")
+    a.fill = pathlib.Path(a.fill or pathlib.Path(a.binary).parent / "fill_mailbox")
+    for tool in (a.loadgen, a.fill):
+        if not tool.exists():
+            ap.error(f"{tool} missing: ninja -C {tool.parent} postamt postamt-loadgen fill_mailbox")
     log = lambda s: print(s, flush=True)  # noqa: E731
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     installed = incumbents.install(log)
     corpus = load_corpus(CORPUS, a.pop3_messages)
-    users = [f"u{i}@{DOMAIN}" for i in range(a.sessions)] + [POP_USER, IDLE_USER]
+    corpus_msgs = split_mbox(CORPUS.read_bytes())
+    users = ([f"u{i}@{DOMAIN}" for i in range(a.sessions)] + [POP_USER, IDLE_USER, BIG_USER, SEARCH_USER]
+             + [f"mix{i}@{DOMAIN}" for i in range(a.imap_clients)])
     binary = pathlib.Path(a.binary)
     makers = {
-        "postamt": lambda tmp: PostamtSystem(binary, tmp, users, a.connections),
-        "incumbent": lambda tmp: IncumbentSystem(tmp, users, a.connections),
+        "postamt": lambda tmp: PostamtSystem(binary, tmp, users, max(a.connections, a.imap_clients), a, corpus_msgs),
+        "incumbent": lambda tmp: IncumbentSystem(tmp, users, max(a.connections, a.imap_clients), a, corpus_msgs),
     }
     rounds = []
     for r in range(a.rounds):
@@ -417,6 +619,9 @@ def main():
             res[side] = run_system(makers[side], a, corpus, log)
         rounds.append(res)
     rows = summarize(rounds)
+    hits = {side: [r[side].get("imap_search_text_hits") for r in rounds if side in r] for side in ("postamt", "incumbent")}
+    if "scenarios" in a.only and set(hits["postamt"]) != set(hits["incumbent"]):
+        log(f"note: SEARCH TEXT {a.search_word!r} hit counts differ: {hits}")
     git = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty", "--tags"],
                          capture_output=True, text=True).stdout.strip()
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -424,15 +629,9 @@ def main():
         "date": now.strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(), "cpu": machine_cpu(),
         "kernel": platform.release(), "postamt": git, "versions": incumbents.versions(),
         "installed_now": installed, "rounds": a.rounds,
-        "settings": (f"SMTP {a.sessions} sessions x {a.size} B for {a.seconds:g} s; POP3 mailbox of "
-                     f"{a.pop3_messages} corpus messages ({CORPUS.name}); {a.connections} idle IMAPS "
-                     "connections in IDLE. Durability: defaults on both sides (Postamt answers 250 after "
-                     "the message is fsync'ed in the mailbox; Postfix fsyncs its queue file before 250, "
-                     "Dovecot LMTP fsyncs the maildir file, mail_fsync=optimized). Passwords: Dovecot "
-                     "{PLAIN} passwd-file (no hashing, auth cache off by default); Postamt Argon2id with "
-                     "its verified-credential cache on. Memory: Dovecot summed over master and all "
-                     "children (imap-login + imap per TLS connection, default service_count=1 login "
-                     "processes); RSS sums count shared pages once per process, PSS divides them."),
+        "settings": settings_text(a),
+        "passwords": a.passwords, "workloads": a.only,
+        "search_text_hits": hits,
     }
     out = pathlib.Path(a.out)
     out.mkdir(parents=True, exist_ok=True)

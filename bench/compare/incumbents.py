@@ -118,8 +118,12 @@ class Dovecot:
     """`dovecot -c <conf>`: IMAP, IMAPS, POP3, POP3S and LMTP on loopback
     high ports, maildir under <root>/mail/<address>, passwd-file users."""
 
-    def __init__(self, root: pathlib.Path, domain="example.org", max_connections=2000):
+    def __init__(self, root: pathlib.Path, domain="example.org", max_connections=2000, password_scheme="PLAIN"):
         self.root = pathlib.Path(root) / "dovecot"
+        # PLAIN: test passwords in clear, auth cache off (Dovecot's default).
+        # ARGON2ID: hashes from `doveadm pw` (t=3, m=64 MiB) and the auth cache on.
+        self.password_scheme = password_scheme
+        self._hash = None
         self.root.mkdir(parents=True)
         self.domain = domain
         self.max_connections = max_connections
@@ -152,10 +156,10 @@ ssl = yes
 ssl_cert = <{self.cert}
 ssl_key = <{self.key}
 auth_mechanisms = plain login
-# Test passwords are plain text ({{PLAIN}}), no hashing cost.
+{self.auth_settings()}
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.passwd}
+  args = scheme={self.password_scheme} username_format=%u {self.passwd}
 }}
 userdb {{
   driver = passwd-file
@@ -211,10 +215,52 @@ service lmtp {{
 }}
 """)
 
+    def auth_settings(self):
+        if self.password_scheme == "PLAIN":
+            return "# Test passwords are plain text ({PLAIN}), no hashing cost; auth cache off (default)."
+        return ("# Hashed test passwords; the auth cache on (it keeps the passdb entry, the hash is\n"
+                "# still verified at every login).\nauth_cache_size = 10M\nauth_cache_ttl = 5 mins")
+
+    def password_field(self, password):
+        if self.password_scheme == "PLAIN":
+            return "{PLAIN}" + password
+        if self._hash is None or self._hash[0] != password:
+            r = subprocess.run(["doveadm", "pw", "-s", self.password_scheme, "-p", password],
+                               check=True, capture_output=True, text=True)
+            self._hash = (password, r.stdout.strip())
+        return self._hash[1]
+
     def add_user(self, address, password="secret-pw"):
         home = self.mail / address
         with self.passwd.open("a") as f:
-            f.write(f"{address}:{{PLAIN}}{password}:{self.uid}:{self.gid}::{home}::\n")
+            f.write(f"{address}:{self.password_field(password)}:{self.uid}:{self.gid}::{home}::\n")
+
+    def write_maildir(self, address, messages):
+        """Writes `messages` (CRLF bytes, in order) straight into the user's
+        ~/Maildir/cur as Dovecot's own saves would leave them: LF line ends,
+        names that sort in delivery order with ,S=<file size>,W=<CRLF size>,
+        every 10th \\Seen (as tests/tools/fill_mailbox flags them). No
+        index is written: the first SELECT builds it."""
+        home = self.mail / address
+        md = home / "Maildir"
+        for sub in ("cur", "new", "tmp"):
+            (md / sub).mkdir(parents=True, exist_ok=True)
+        base = int(time.time()) - 10_000_000
+        n = 0
+        for i, msg in enumerate(messages):
+            data = msg.replace(b"\r\n", b"\n")
+            flags = "S" if i % 10 == 0 else ""
+            name = f"{base + i}.M{i}P1.bench.example,S={len(data)},W={len(msg)}:2,{flags}"
+            fd = os.open(md / "cur" / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, data)
+                os.fchown(fd, self.uid, self.gid)
+            finally:
+                os.close(fd)
+            n += 1
+        for d in (home, md, md / "cur", md / "new", md / "tmp"):
+            os.chown(d, self.uid, self.gid)
+        return n
 
     def maildir_count(self, address, folder=""):
         md = self.mail / address / "Maildir" / folder
