@@ -68,7 +68,78 @@ int set_slot() {
     return idx;
 }
 
+// Marks an SSL whose handshake answers an ACME TLS-ALPN-01 challenge.
+int alpn_challenge_slot() {
+    static const int idx = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return idx;
+}
+
+std::mutex g_alpn_mu;
+std::shared_ptr<const TlsContext::AcmeAlpnHandler> g_alpn_handler;
+
+constexpr std::string_view kAcmeTls1 = "acme-tls/1";
+
+// ALPN ProtocolNameList (RFC 7301 3.1): does it name acme-tls/1?
+bool offers_acme_tls1(const unsigned char* p, std::size_t len) {
+    if (len < 2) return false;
+    std::size_t list = std::size_t(p[0]) << 8 | p[1];
+    if (list + 2 != len) return false;
+    for (std::size_t i = 2; i < len;) {
+        std::size_t n = p[i];
+        if (i + 1 + n > len) return false;
+        if (std::string_view(reinterpret_cast<const char*>(p + i + 1), n) == kAcmeTls1) return true;
+        i += 1 + n;
+    }
+    return false;
+}
+
+// server_name extension (RFC 6066 3): the first host_name entry.
+std::string client_hello_sni(SSL* ssl) {
+    const unsigned char* p = nullptr;
+    std::size_t len = 0;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) != 1 || len < 5) return {};
+    std::size_t list = std::size_t(p[0]) << 8 | p[1];
+    if (list + 2 != len || p[2] != TLSEXT_NAMETYPE_host_name) return {};
+    std::size_t n = std::size_t(p[3]) << 8 | p[4];
+    if (n + 5 > len || n == 0 || n > 253) return {};
+    return std::string(reinterpret_cast<const char*>(p + 5), n);
+}
+
+// Runs first in the handshake: only a ClientHello offering acme-tls/1 for a
+// name with a pending challenge is diverted; every other handshake goes on
+// untouched.
+int on_client_hello(SSL* ssl, int*, void*) {
+    const unsigned char* p = nullptr;
+    std::size_t len = 0;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &p, &len) != 1 ||
+        !offers_acme_tls1(p, len))
+        return SSL_CLIENT_HELLO_SUCCESS;
+    std::shared_ptr<const TlsContext::AcmeAlpnHandler> h;
+    {
+        std::lock_guard lk(g_alpn_mu);
+        h = g_alpn_handler;
+    }
+    std::string host = lower(client_hello_sni(ssl));
+    if (!h || host.empty() || !(*h)(host, ssl)) return SSL_CLIENT_HELLO_SUCCESS;
+    SSL_set_ex_data(ssl, alpn_challenge_slot(), ssl);
+    log::info("event=acme_tls_alpn_challenge name={}", host);
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+int on_alpn_select(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                   unsigned int inlen, void*) {
+    if (!SSL_get_ex_data(ssl, alpn_challenge_slot())) return SSL_TLSEXT_ERR_NOACK;  // as without a callback
+    static const unsigned char kProto[] = "\x0a" "acme-tls/1";
+    unsigned char* sel = nullptr;
+    if (SSL_select_next_proto(&sel, outlen, kProto, sizeof kProto - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
 int on_servername(SSL* ssl, int*, void*) {
+    // A TLS-ALPN-01 handshake keeps the challenge certificate installed on it.
+    if (SSL_get_ex_data(ssl, alpn_challenge_slot())) return SSL_TLSEXT_ERR_OK;
     const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     if (!name) return SSL_TLSEXT_ERR_OK;
     auto* set = static_cast<std::shared_ptr<const TlsCertificateSet>*>(SSL_get_ex_data(ssl, set_slot()));
@@ -124,6 +195,8 @@ Result<TlsCertificateSet::Entry> make_entry(const std::string& cert, const std::
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, 1);
     SSL_CTX_set_tlsext_servername_callback(ctx, on_servername);
+    SSL_CTX_set_client_hello_cb(ctx, on_client_hello, nullptr);
+    SSL_CTX_set_alpn_select_cb(ctx, on_alpn_select, nullptr);
     if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) return fail("tls certificate " + cert);
     if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) return fail("tls key " + key);
     if (SSL_CTX_check_private_key(ctx) != 1) return fail("tls key " + key + " does not match " + cert);
@@ -142,9 +215,29 @@ bool tls_name_matches(const std::string& pattern, const std::string& host) {
 }
 
 Result<std::shared_ptr<const TlsCertificateSet>> TlsContext::load(const TlsConfig& tls, const std::string& data_dir,
-                                                                  const std::string& hostname) {
+                                                                  const std::string& hostname,
+                                                                  const std::vector<TlsCertificate>& preferred) {
     auto set = std::make_shared<TlsCertificateSet>();
+    for (const auto& c : preferred) {
+        auto e = make_entry(c.cert, c.key, tls.min_version);
+        if (!e) {
+            log::error("event=tls_certificate_skipped cert={} error={}", log::quote(c.cert),
+                       log::quote(e.error().message));
+            continue;
+        }
+        set->entries.push_back(std::move(e.value()));
+    }
     std::string cert = tls.cert, key = tls.key;
+    // With run-time certificates and no configured default, the first of
+    // them is the default: no self-signed certificate for clients without SNI.
+    if (cert.empty() && key.empty() && !set->entries.empty()) {
+        for (const auto& c : tls.certificates) {
+            auto e = make_entry(c.cert, c.key, tls.min_version);
+            if (!e) return e.error();
+            set->entries.push_back(std::move(e.value()));
+        }
+        return std::shared_ptr<const TlsCertificateSet>(std::move(set));
+    }
     if (cert.empty() && key.empty()) {
         std::string dir = data_dir + "/tls";
         SelfSignedPaths p = self_signed_paths(dir);
@@ -160,7 +253,10 @@ Result<std::shared_ptr<const TlsCertificateSet>> TlsContext::load(const TlsConfi
     }
     auto def = make_entry(cert, key, tls.min_version);
     if (!def) return def.error();
-    set->entries.push_back(std::move(def.value()));
+    // The configured default stays the default (clients without SNI);
+    // run-time certificates follow it and win SNI for their names unless
+    // the configured one names the host too.
+    set->entries.insert(set->entries.begin(), std::move(def.value()));
     for (const auto& c : tls.certificates) {
         auto e = make_entry(c.cert, c.key, tls.min_version);
         if (!e) return e.error();
@@ -171,7 +267,7 @@ Result<std::shared_ptr<const TlsCertificateSet>> TlsContext::load(const TlsConfi
 
 Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsConfig& tls, const std::string& data_dir,
                                                        const std::string& hostname) {
-    auto set = load(tls, data_dir, hostname);
+    auto set = load(tls, data_dir, hostname, {});
     if (!set) return set.error();
     std::shared_ptr<TlsContext> ctx(new TlsContext());
     ctx->tls_ = tls;
@@ -192,8 +288,23 @@ Status TlsContext::reload() {
     return reload(tls);
 }
 
+void TlsContext::set_preferred_certificates(std::function<std::vector<TlsCertificate>()> source) {
+    std::lock_guard lk(mu_);
+    preferred_ = std::move(source);
+}
+
+void TlsContext::set_acme_alpn_handler(AcmeAlpnHandler handler) {
+    std::lock_guard lk(g_alpn_mu);
+    g_alpn_handler = handler ? std::make_shared<const AcmeAlpnHandler>(std::move(handler)) : nullptr;
+}
+
 Status TlsContext::reload(const TlsConfig& tls) {
-    auto set = load(tls, data_dir_, hostname_);
+    std::function<std::vector<TlsCertificate>()> source;
+    {
+        std::lock_guard lk(mu_);
+        source = preferred_;
+    }
+    auto set = load(tls, data_dir_, hostname_, source ? source() : std::vector<TlsCertificate>{});
     if (!set) {
         log::error("event=tls_reload_failed error={}", log::quote(set.error().message));
         return set.error();

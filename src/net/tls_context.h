@@ -8,6 +8,7 @@
 // ECDHE with AES-GCM / ChaCha20 for TLS 1.2, OpenSSL's TLS 1.3 suites, the
 // client's cipher preference honoured, no compression or renegotiation,
 // SSL_MODE_RELEASE_BUFFERS so an idle connection holds no record buffers.
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -51,15 +52,32 @@ public:
     // The names of each loaded certificate, default first (for logs/tests).
     std::vector<std::vector<std::string>> certificate_names() const;
 
+    // Certificates obtained at run time (ACME), consulted on every load:
+    // they come before the configured ones, so they win SNI for their names,
+    // and the first becomes the default when tls.cert is not set (instead of
+    // the self-signed one). One that fails to load is skipped with a log line
+    // rather than failing the reload. Call reload() afterwards.
+    void set_preferred_certificates(std::function<std::vector<TlsCertificate>()> source);
+
+    // RFC 8737 TLS-ALPN-01: when a ClientHello offers ALPN "acme-tls/1",
+    // `handler(sni_name, ssl)` may install the challenge certificate on the
+    // SSL and return true; the handshake then negotiates "acme-tls/1".
+    // Handshakes without that ALPN protocol never reach the handler.
+    // Process-wide (all contexts); empty function to remove.
+    using AcmeAlpnHandler = std::function<bool(const std::string& host, SSL* ssl)>;
+    static void set_acme_alpn_handler(AcmeAlpnHandler handler);
+
 private:
     TlsContext() = default;
     static Result<std::shared_ptr<const TlsCertificateSet>> load(const TlsConfig& tls, const std::string& data_dir,
-                                                                 const std::string& hostname);
+                                                                 const std::string& hostname,
+                                                                 const std::vector<TlsCertificate>& preferred);
     mutable std::mutex mu_;
     TlsConfig tls_;
     std::string data_dir_;
     std::string hostname_;
     std::shared_ptr<const TlsCertificateSet> current_;
+    std::function<std::vector<TlsCertificate>()> preferred_;
 };
 
 // "a.example.org" matches "a.example.org" and "*.example.org" (one left-most
