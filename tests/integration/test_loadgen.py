@@ -80,3 +80,21 @@ def test_imap_scenarios(server, loadgen):
         assert sc["uid_fetch_flags"]["responses"] == out["mailbox_messages"]
         assert sc["fetch_envelopes"]["responses"] == min(100, out["mailbox_messages"])
         assert sc["search_text"]["responses"] > 0
+
+
+def test_imap_mix_reports_a_wrong_body(server, loadgen):
+    """A body that does not match its X-Loadgen-Check hash is an error, not speed."""
+    import imaplib
+    c = imaplib.IMAP4("127.0.0.1", server.ports["imap"])
+    c.login(USERS[0], "secret-pw")
+    bogus = b"X-Loadgen-Check: 0123456789abcdef\r\nSubject: tampered\r\n\r\nnot what the hash says\r\n"
+    assert c.append("INBOX", None, None, bogus)[0] == "OK"
+    c.logout()
+    r = subprocess.run([str(loadgen), "imap", "--port", str(server.ports["imap"]), "--clients", "1", "--user", USERS[0],
+                        "--password", "secret-pw", "--cycles", "2", "--no-prefill",
+                        "--prob", "fetch2=100,delete=0,expunge=0,append=0,store=0"],
+                       capture_output=True, text=True, timeout=60)
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert r.returncode == 1
+    assert out["verify_errors"] >= 2 and out["failed_commands"] == 0
+    assert any("X-Loadgen-Check mismatch" in e for e in out["error_samples"]), out["error_samples"]
