@@ -14,10 +14,14 @@ side), alternately A B A B, and runs on each:
   pop3   1,000 messages of the bench corpus delivered through each system's
          SMTP front, then every message RETRieved: pipelined over plain POP3
          (server-bound) and with poplib over POP3S (one command at a time).
-  idle   --connections IMAPS connections logged in, INBOX selected, in IDLE;
-         memory per connection = (RSS after - RSS before) / N, summed over all
-         server processes (Dovecot: master and every child), plus the same
-         with PSS (shared pages divided among the processes sharing them).
+  idle   bench_idle_latency (bench/idle_latency.cpp, next to the postamt
+         binary): --connections IMAPS connections (--incumbent-connections
+         for Dovecot, a process or two each) logged in, INBOX selected, in
+         IDLE; memory per connection = (PSS after - PSS before) / N, and the
+         same with RSS, summed over the server's process tree (Dovecot:
+         master and every child); then --idle-deliveries messages over SMTP
+         (Postamt's own; Postfix -> LMTP -> Dovecot) and the time from the
+         final "." until each session's EXISTS: p50/p99 over all sessions.
   imap   the imaptest-like mix of bench/loadgen (postamt-loadgen imap) with
          --imap-clients clients over as many users, once with a LOGIN per
          cycle and once on persistent sessions: commands/s and server CPU
@@ -50,7 +54,6 @@ import pathlib
 import platform
 import resource
 import smtplib
-import socket
 import ssl
 import statistics
 import subprocess
@@ -62,7 +65,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
-from compare import incumbents  # noqa: E402
+from compare import chart, idle, incumbents  # noqa: E402
 from postamt_server import PostamtServer  # noqa: E402
 import pop3_retr  # noqa: E402
 
@@ -88,6 +91,8 @@ METRICS = [
     ("pop3_retr_poplib_tls_msgs_per_s", "msg/s", True),
     ("idle_tls_kib_per_conn_rss", "KiB", False),
     ("idle_tls_kib_per_conn_pss", "KiB", False),
+    ("idle_exists_p50_ms", "ms", False),
+    ("idle_exists_p99_ms", "ms", False),
     ("imap_login_cmds_per_s", "cmd/s", True),
     ("imap_login_cpu_ms_per_cmd", "ms CPU", False),
     ("imap_persistent_cmds_per_s", "cmd/s", True),
@@ -226,6 +231,7 @@ class PostamtSystem:
         ops = 3 if a is not None and a.passwords == "argon2id" else 2
         self.srv = PostamtServer(binary, tmp, extra_config=f"""
 [limits]
+max_connections = {max_conn + 200}
 max_connections_per_ip = {max_conn + 100}
 max_connections_per_user = {max_conn + 100}
 
@@ -412,45 +418,13 @@ def pop3_workload(system, corpus):
             "pop3_retr_poplib_tls_msgs_per_s": n2 / dt2, "pop3_mailbox_bytes": octets}
 
 
-def idle_connection(port):
-    raw = socket.create_connection(("127.0.0.1", port), timeout=60)
-    s = tls_ctx().wrap_socket(raw)
-    f = s.makefile("rb")
-
-    def until(tag):
-        while True:
-            line = f.readline()
-            if not line:
-                raise RuntimeError("IMAP connection closed")
-            if line.startswith(tag):
-                if not line.startswith(tag + b" OK") and tag != b"+":
-                    raise RuntimeError(f"IMAP: {line!r}")
-                return
-    f.readline()  # greeting
-    s.sendall(f'a LOGIN "{IDLE_USER}" "{PASSWORD}"\r\n'.encode())
-    until(b"a")
-    s.sendall(b"b SELECT INBOX\r\n")
-    until(b"b")
-    s.sendall(b"c IDLE\r\n")
-    until(b"+")
-    return s, f
-
-
-def idle_workload(system, n):
-    idle_connection(system.ports["imaps"])[0].close()  # warm up (auth cache, code pages)
-    time.sleep(1.0)
-    rss0, pss0 = memory_kib(system.pids())
-    conns = [idle_connection(system.ports["imaps"]) for _ in range(n)]
-    time.sleep(2.0)
-    rss1, pss1 = memory_kib(system.pids())
-    for s, f in conns:
-        try:
-            s.sendall(b"DONE\r\nd LOGOUT\r\n")
-            s.close()
-        except OSError:
-            pass
-    return {"idle_tls_kib_per_conn_rss": (rss1 - rss0) / n, "idle_tls_kib_per_conn_pss": (pss1 - pss0) / n,
-            "idle_rss_before_kib": rss0, "idle_rss_after_kib": rss1}
+def idle_workload(system, a):
+    """bench_idle_latency against the system's IMAPS and SMTP ports; N
+    differs per side (Dovecot forks per connection)."""
+    n = a.connections if system.name == "postamt" else (a.incumbent_connections or a.connections)
+    res = idle.measure(a.idle_tool, system.ports["imaps"], [IDLE_USER], PASSWORD, n, system.ports["smtp"],
+                       system.roots(), deliveries=a.idle_deliveries, sources=max(1, n // 20000 + 1))
+    return idle.metrics(res)
 
 
 def run_system(make, a, corpus, log):
@@ -473,9 +447,11 @@ def run_system(make, a, corpus, log):
                     f"{out['pop3_retr_pipelined_cpu_us_per_msg']:.0f} us CPU/msg, "
                     f"{out['pop3_retr_poplib_tls_msgs_per_s']:.0f} msg/s poplib TLS")
             if "idle" in a.only:
-                out.update(idle_workload(system, a.connections))
-                log(f"  {system.name}: idle {out['idle_tls_kib_per_conn_rss']:.0f} KiB/conn RSS, "
-                    f"{out['idle_tls_kib_per_conn_pss']:.0f} KiB/conn PSS")
+                out.update(idle_workload(system, a))
+                log(f"  {system.name}: idle x{out['idle_connections']}: "
+                    f"{out['idle_tls_kib_per_conn_pss']:.1f} KiB/conn PSS, "
+                    f"{out['idle_tls_kib_per_conn_rss']:.1f} KiB/conn RSS; EXISTS p50 "
+                    f"{out['idle_exists_p50_ms']:.1f} ms, p99 {out['idle_exists_p99_ms']:.1f} ms")
             if "imap" in a.only:
                 for mode in ("login", "persistent"):
                     out.update(imap_mix_workload(system, a, mode))
@@ -542,7 +518,9 @@ def settings_text(a):
               "login; Postamt caches the verified credential for cache_ttl=5m).")
     return (f"SMTP {a.sessions} sessions x {a.size} B for {a.seconds:g} s (postamt-loadgen smtp, PIPELINING); "
             f"POP3 mailbox of {a.pop3_messages} corpus messages ({CORPUS.name}); {a.connections} idle IMAPS "
-            f"connections in IDLE; IMAP mix (postamt-loadgen imap, imaptest's default state probabilities plus "
+            f"connections in IDLE on Postamt, {a.incumbent_connections or a.connections} on Dovecot "
+            f"(bench_idle_latency, one user, {a.idle_deliveries} SMTP deliveries timed to each session's EXISTS; "
+            f"the generator shares the 2 cores and decrypts the EXISTS of every session on one thread); IMAP mix (postamt-loadgen imap, imaptest's default state probabilities plus "
             f"SEARCH 50%) with {a.imap_clients} clients over {a.imap_clients} users for {a.imap_seconds:g} s on "
             f"plain IMAP over loopback, mailboxes kept at ~30 messages, once with LOGIN/LOGOUT per cycle and "
             f"once on persistent sessions; scenarios (postamt-loadgen imap-scenario, {a.scenario_repeat} "
@@ -573,13 +551,19 @@ def main():
     ap.add_argument("--size", default="10240", help="SMTP message size: bytes, 1k, 10k, 100k or mix (the corpus)")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--pop3-messages", type=int, default=1000)
-    ap.add_argument("--connections", type=int, default=200)
+    ap.add_argument("--connections", type=int, default=1000, help="idle IMAPS connections (Postamt)")
+    ap.add_argument("--incumbent-connections", type=int, default=None,
+                    help="idle IMAPS connections for Dovecot (default: --connections)")
+    ap.add_argument("--idle-deliveries", type=int, default=3)
+    ap.add_argument("--idle-tool", default=None, help="bench_idle_latency (default: next to --binary)")
     ap.add_argument("--imap-clients", type=int, default=10)
     ap.add_argument("--imap-seconds", type=float, default=None, help="default: --seconds")
     ap.add_argument("--scenario-messages", type=int, default=100000)
     ap.add_argument("--search-messages", type=int, default=10000)
     ap.add_argument("--scenario-repeat", type=int, default=5)
-    ap.add_argument("--search-word", default="archive")
+    # In the From/To headers and signatures of ~40% of the corpus messages;
+    # both servers find the same messages (checked at every run).
+    ap.add_argument("--search-word", default="walter")
     ap.add_argument("--passwords", choices=("plain", "argon2id"), default="plain",
                     help="plain: Dovecot {PLAIN}, Postamt Argon2id behind its warm cache; "
                          "argon2id: both Argon2id t=3 m=64M with their auth caches on")
@@ -594,9 +578,10 @@ def main():
     a.imap_seconds = a.seconds if a.imap_seconds is None else a.imap_seconds
     a.loadgen = pathlib.Path(a.loadgen or pathlib.Path(a.binary).parent / "postamt-loadgen")
     a.fill = pathlib.Path(a.fill or pathlib.Path(a.binary).parent / "fill_mailbox")
-    for tool in (a.loadgen, a.fill):
+    a.idle_tool = pathlib.Path(a.idle_tool or pathlib.Path(a.binary).parent / "bench_idle_latency")
+    for tool in (a.loadgen, a.fill, a.idle_tool):
         if not tool.exists():
-            ap.error(f"{tool} missing: ninja -C {tool.parent} postamt postamt-loadgen fill_mailbox")
+            ap.error(f"{tool} missing: ninja -C {tool.parent} postamt postamt-loadgen fill_mailbox bench_idle_latency")
     log = lambda s: print(s, flush=True)  # noqa: E731
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -641,7 +626,11 @@ def main():
     stem.with_suffix(".md").write_text(md)
     print()
     print(md)
-    print(f"saved {stem}.json and {stem}.md (no PNG chart: not drawn yet; python3-matplotlib is not installed here)")
+    try:
+        chart.draw({"meta": meta, "summary": rows}, stem.with_suffix(".png"))
+        print(f"saved {stem}.json, {stem}.md and {stem}.png")
+    except ImportError:
+        print(f"saved {stem}.json and {stem}.md (no PNG: python3-matplotlib missing)")
 
 
 if __name__ == "__main__":
