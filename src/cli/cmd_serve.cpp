@@ -12,9 +12,11 @@
 #include "cli/commands.h"
 #include "cli/delivery_queue_timer.h"
 #include "cli/first_run.h"
+#include "cli/http_routes.h"
 #include "cli/outbound_service.h"
 #include "auth/authenticator.h"
 #include "common/log.h"
+#include "http/runner.h"
 #include "imap/runner.h"
 #include "net/fd_limit.h"
 #include "net/privileges.h"
@@ -28,7 +30,8 @@ namespace {
 // Protocols `serve` runs so far; listeners of the others are left out with a
 // log line instead of accepting connections nobody answers.
 bool implemented(Protocol p) {
-    return p == Protocol::smtp || p == Protocol::submission || p == Protocol::imap || p == Protocol::pop3;
+    return p == Protocol::smtp || p == Protocol::submission || p == Protocol::imap || p == Protocol::pop3 ||
+           p == Protocol::http;
 }
 
 // Not root: ports below 1024 cannot be bound. With the built-in listeners
@@ -141,6 +144,12 @@ int serve(Context& ctx, const ServeOptions& o) {
     auto pctx = pop3::make_runner_context(cfg, ctx.shared_store(), authenticator, server.tls() != nullptr);
     server.set_handler(Protocol::pop3, [pctx](std::shared_ptr<net::Connection> c) {
         return pop3::run_session(std::move(c), pctx);
+    });
+    // HTTP: every feature's routes in one router, built once (cli/http_routes.cpp).
+    HttpFeatures features{&cfg, ctx.shared_store(), authenticator, &server};
+    auto hctx = http::make_runner_context(build_http_router(features));
+    server.set_handler(Protocol::http, [hctx](std::shared_ptr<net::Connection> c) {
+        return http::run_session(std::move(c), hctx);
     });
 
     if (root && !cfg.server.run_as_user.empty()) {
