@@ -187,6 +187,18 @@ int run(int argc, char** argv) {
     dk_dns->add_option("domain", a.domain, "Domain name")->required();
     dk_dns->callback(does([&a](Context& c) { dkim_dns(c, a.domain); return 0; }));
 
+    // dns
+    auto* dns = app.add_subcommand("dns", "Print the DNS records a domain needs (dns <domain>), or check them");
+    dns->add_option("domain", a.domain, "Domain name: print its records, ready to paste into the zone");
+    auto* dns_check_cmd = dns->add_subcommand("check", "Look the records up and say which are missing or wrong");
+    dns_check_cmd->add_option("domain", a.target, "Domain name")->required();
+    dns->callback(does([&a, dns_check_cmd](Context& c) {
+        if (dns_check_cmd->parsed()) return dns_check(c, a.target);
+        if (a.domain.empty()) usage_error("dns: give a domain (postamt dns example.org) or: postamt dns check <domain>");
+        dns_print(c, a.domain);
+        return 0;
+    }));
+
     // import
     auto* imp = app.add_subcommand("import", "Import mail from other servers");
     imp->require_subcommand(1);

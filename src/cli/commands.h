@@ -75,6 +75,10 @@ void dkim_generate(Context& ctx, const DkimGenerateOptions& o);
 void dkim_list(Context& ctx);
 void dkim_dns(Context& ctx, const std::string& domain);
 
+// dns (cmd_dns.cpp, docs/dns.md)
+void dns_print(Context& ctx, const std::string& domain);
+int dns_check(Context& ctx, const std::string& domain);  // kExitFailed when a record is missing or wrong
+
 // import
 void import_maildir_cmd(Context& ctx, const std::string& path, const std::string& address);
 

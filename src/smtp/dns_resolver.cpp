@@ -340,6 +340,12 @@ asio::awaitable<Result<AddressAnswer>> DnsResolver::lookup_addresses(std::string
     co_return address_answer(raw.first, raw.second, *qn);
 }
 
+asio::awaitable<DnsResolver::Raw> DnsResolver::lookup_raw(std::string name, int type) {
+    std::string qn = query_name(name).value_or(name);
+    Raw raw = co_await query(std::move(qn), type);
+    co_return raw;
+}
+
 asio::awaitable<Result<TxtAnswer>> DnsResolver::lookup_txt(std::string name) {
     auto qn = query_name(name);
     if (!qn)

@@ -88,6 +88,9 @@ class DnsResolver : public std::enable_shared_from_this<DnsResolver> {
         std::string canonname;
         std::string why_bogus;
     };
+    // Any record type (SRV, CNAME for `postamt dns check`): the raw answer
+    // for a name passed through dns_query_name(); rdata in wire form.
+    asio::awaitable<Raw> lookup_raw(std::string name, int type);
 
   private:
     struct Pending;
