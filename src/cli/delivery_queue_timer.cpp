@@ -1,6 +1,7 @@
 #include "cli/delivery_queue_timer.h"
 
 #include "common/log.h"
+#include "common/server_metrics.h"
 #include "net/await_store.h"
 
 namespace postamt::cli {
@@ -24,6 +25,7 @@ asio::awaitable<void> queue_loop(net::Server* server, std::shared_ptr<store::Sto
         if (std::chrono::steady_clock::now() >= next_run) {
             auto stats = co_await net::await_store<store::QueueRunStats>(
                 [&](auto done) { store->run_delivery_queue(kMaxAgeSeconds, std::move(done)); });
+            if (stats.ok()) metrics::delivery(metrics::Outcome::delivered_local, stats->delivered);
             if (stats.ok() && (stats->delivered || stats->deferred || stats->expired))
                 log::info("event=delivery_queue_run delivered={} deferred={} expired={} remaining={}",
                           stats->delivered, stats->deferred, stats->expired, stats->remaining);

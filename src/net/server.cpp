@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "common/log.h"
+#include "common/server_metrics.h"
 #include "net/tls_context.h"
 
 namespace postamt::net {
@@ -218,6 +219,7 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Listener> l) {
 
 asio::awaitable<void> Server::run_connection(std::shared_ptr<Connection> c) {
     const ListenerConfig* l = &c->listener();  // no reference locals in coroutines (g++ 12)
+    metrics::ConnectionScope counted(l->protocol);
     try {
         bool ok = true;
         if (l->proxy_protocol) ok = co_await c->read_proxy_header(opts_.proxy_header_timeout);

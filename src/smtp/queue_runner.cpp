@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/server_metrics.h"
 #include "common/text.h"
 #include "net/await_store.h"
 #include "smtp/dsn.h"
@@ -242,6 +243,9 @@ asio::awaitable<void> QueueRunner::run_job(std::shared_ptr<QueueRunner> self, st
                                                               : "deferred",
                   o.status.empty() ? "-" : o.status, log::quote(res.remote_mta),
                   log::quote(res.text));
+        metrics::delivery(o.kind == store::OutboundOutcome::delivered ? metrics::Outcome::delivered_remote
+                          : o.kind == store::OutboundOutcome::failed  ? metrics::Outcome::bounced
+                                                                      : metrics::Outcome::deferred);
         outcomes.push_back(std::move(o));
     }
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/log.h"
+#include "common/server_metrics.h"
 #include "common/text.h"
 #include "smtp/received_header.h"
 #include "smtp/session_state.h"
@@ -308,6 +309,7 @@ Step Session::State::delivery_result(Result<std::vector<store::DeliveredCopy>> r
         return reply(451, "4.3.0", "Error: local delivery failed, try again later", true);
     }
     report.accepted = true;
+    metrics::message_received(opt.mode == Mode::submission ? Protocol::submission : Protocol::smtp, ok);
     return step::Delivered{Reply{250, "2.0.0", "Ok: queued as " + f.queue_id}.wire(),
                            std::move(report)};
 }
