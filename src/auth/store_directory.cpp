@@ -8,7 +8,15 @@ public:
     explicit StoreDirectory(std::shared_ptr<store::Store> s) : store_(std::move(s)) {}
     void find_account(std::string address,
                       store::Callback<std::optional<store::Account>> done) override {
-        store_->find_account(std::move(address), std::move(done));
+        // A disabled account ("postamt user disable") looks like an unknown
+        // one to every login path (password, SCRAM): the client is told what
+        // a wrong password gets, and the same dummy hashing time is spent,
+        // so a disabled account cannot be told apart from a wrong password.
+        // Mail delivery does not come through here and keeps working.
+        store_->find_account(std::move(address), [done = std::move(done)](Result<std::optional<store::Account>> r) {
+            if (r.ok() && r.value() && r.value()->disabled) r = std::optional<store::Account>{};
+            done(std::move(r));
+        });
     }
     void set_credentials(store::AccountId id, store::Credentials cred,
                          store::Callback<Unit> done) override {

@@ -1,6 +1,9 @@
-// postamt alias add|list|remove, postamt resolve
+// postamt alias add|list|remove (through the admin operations, src/admin/),
+// postamt resolve
 #include <fmt/core.h>
 
+#include "admin/validate.h"
+#include "cli/admin_commands.h"
 #include "cli/commands.h"
 
 namespace postamt::cli {
@@ -8,8 +11,9 @@ namespace {
 
 // "@Example.org" (catch-all) -> "@example.org"; otherwise an address.
 std::string normalize_alias_source(const std::string& source) {
-    if (!source.empty() && source.front() == '@') return "@" + normalize_domain(std::string_view(source).substr(1));
-    return normalize_address(source);
+    auto r = admin::normalize_alias_source(source);
+    if (!r) usage_error(r.error().message);
+    return std::move(r).value();
 }
 
 }  // namespace
@@ -17,30 +21,26 @@ std::string normalize_alias_source(const std::string& source) {
 void alias_add(Context& ctx, const std::string& source_in, const std::string& target_in) {
     std::string source = normalize_alias_source(source_in);
     std::string target = normalize_address(target_in);
-    auto& st = ctx.store();
-    must(call<Unit>([&](auto cb) { st.add_alias(store::Alias{source, target}, cb); }),
+    auto ops = admin_ops(ctx);
+    must(call<store::Alias>([&](auto cb) { ops->add_alias(source, target, cb); }),
          "cannot add alias " + source + " -> " + target);
     fmt::print("added alias {} -> {}\n", source, target);
 }
 
 void alias_list(Context& ctx, const std::string& domain) {
     std::string d = domain.empty() ? std::string() : normalize_domain(domain);
-    auto& st = ctx.store();
-    auto aliases = must(call<std::vector<store::Alias>>([&](auto cb) { st.list_aliases(d, cb); }), "cannot list aliases");
+    auto ops = admin_ops(ctx);
+    auto aliases = must(call<std::vector<store::Alias>>([&](auto cb) { ops->list_aliases(d, cb); }), "cannot list aliases");
     for (const auto& a : aliases) fmt::print("{} -> {}\n", a.source, a.target);
 }
 
 void alias_remove(Context& ctx, const std::string& source_in, const std::string& target_in) {
     std::string source = normalize_alias_source(source_in);
     std::string target = target_in.empty() ? std::string() : normalize_address(target_in);
-    auto& st = ctx.store();
-    // The store treats a missing alias as nothing to do; say so instead.
-    auto aliases = must(call<std::vector<store::Alias>>([&](auto cb) { st.list_aliases("", cb); }), "cannot list aliases");
-    bool found = false;
-    for (const auto& a : aliases)
-        if (a.source == source && (target.empty() || a.target == target)) found = true;
-    if (!found) fail("no alias " + source + (target.empty() ? "" : " -> " + target));
-    must(call<Unit>([&](auto cb) { st.remove_alias(source, target, cb); }), "cannot remove alias " + source);
+    auto ops = admin_ops(ctx);
+    auto r = call<Unit>([&](auto cb) { ops->remove_alias(source, target, cb); });
+    if (!r && r.error().code == Errc::not_found) fail(r.error().message);  // "no alias <source>[ -> <target>]"
+    must(std::move(r), "cannot remove alias " + source);
     fmt::print("removed alias {}{}\n", source, target.empty() ? "" : " -> " + target);
 }
 

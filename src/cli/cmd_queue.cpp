@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "cli/admin_commands.h"
 #include "cli/commands.h"
 #include "common/text.h"
 
@@ -54,17 +55,17 @@ std::string recipient_line(const store::OutboundRecipientState& r, int64_t now) 
     return s;
 }
 
-store::OutboundEntry must_show(store::Store& st, const std::string& id) {
-    return must(call<store::OutboundEntry>([&](auto cb) { st.show_outbound(id, cb); }),
+store::OutboundEntry must_show(admin::Operations& ops, const std::string& id) {
+    return must(call<store::OutboundEntry>([&](auto cb) { ops.show_queue(id, cb); }),
                 "cannot show " + id);
 }
 
 }  // namespace
 
 void queue_list(Context& ctx) {
-    auto& st = ctx.store();
+    auto ops = admin_ops(ctx);
     auto entries =
-        must(call<std::vector<store::OutboundEntry>>([&](auto cb) { st.list_outbound(cb); }),
+        must(call<std::vector<store::OutboundEntry>>([&](auto cb) { ops->list_queue(cb); }),
              "cannot list the queue");
     if (entries.empty()) {
         fmt::print("queue is empty\n");
@@ -86,8 +87,8 @@ void queue_list(Context& ctx) {
 }
 
 void queue_show(Context& ctx, const std::string& id) {
-    auto& st = ctx.store();
-    auto e = must_show(st, id);
+    auto ops = admin_ops(ctx);
+    auto e = must_show(*ops, id);
     int64_t now = static_cast<int64_t>(std::time(nullptr));
     static const char* kRet[] = {"-", "FULL", "HDRS"};
     fmt::print("queue id:      {}\n", e.queue_id);
@@ -113,20 +114,20 @@ void queue_show(Context& ctx, const std::string& id) {
 }
 
 void queue_retry(Context& ctx, const std::string& id) {
-    auto& st = ctx.store();
-    auto n = must(call<int64_t>([&](auto cb) { st.retry_outbound(id, cb); }), "cannot retry " + id);
+    auto ops = admin_ops(ctx);
+    auto n = must(call<int64_t>([&](auto cb) { ops->retry_queue(id, cb); }), "cannot retry " + id);
     fmt::print("{}: {} recipient{} due now\n", id, n, n == 1 ? "" : "s");
 }
 
 void queue_delete(Context& ctx, const std::string& id) {
-    auto& st = ctx.store();
-    must(call<Unit>([&](auto cb) { st.delete_outbound(id, cb); }), "cannot delete " + id);
+    auto ops = admin_ops(ctx);
+    must(call<Unit>([&](auto cb) { ops->delete_queue(id, cb); }), "cannot delete " + id);
     fmt::print("deleted {} (no bounce sent)\n", id);
 }
 
 void queue_flush(Context& ctx) {
-    auto& st = ctx.store();
-    auto n = must(call<int64_t>([&](auto cb) { st.flush_outbound(cb); }), "cannot flush the queue");
+    auto ops = admin_ops(ctx);
+    auto n = must(call<int64_t>([&](auto cb) { ops->flush_queue(cb); }), "cannot flush the queue");
     fmt::print("{} recipient{} due now\n", n, n == 1 ? "" : "s");
 }
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "admin/validate.h"
 #include "common/text.h"
 
 namespace postamt::cli {
@@ -80,39 +81,24 @@ void Context::close_store() {
     store_.reset();
 }
 
+// The checks themselves live in admin/validate.h, shared with the admin API;
+// here a refusal is a usage error (exit 2).
 std::string normalize_address(std::string_view address) {
-    auto parts = store::split_address(address);
-    if (!parts) usage_error("invalid address '" + std::string(address) + "' (expected local@domain)");
-    return parts->first + "@" + parts->second;
+    auto r = admin::normalize_address(address);
+    if (!r) usage_error(r.error().message);
+    return std::move(r).value();
 }
 
 std::string normalize_domain(std::string_view domain) {
-    std::string d = text::to_lower(text::trim(domain));
-    if (!d.empty() && d.back() == '.') d.pop_back();
-    bool ok = !d.empty() && d.size() <= 253 && d.front() != '.' && d.front() != '-';
-    for (std::size_t i = 0; ok && i < d.size(); ++i) {
-        unsigned char c = static_cast<unsigned char>(d[i]);
-        bool label_char = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c >= 0x80;
-        if (c == '.') {
-            if (d[i - 1] == '.' || d[i - 1] == '-' || (i + 1 < d.size() && d[i + 1] == '-')) ok = false;
-        } else if (!label_char) {
-            ok = false;
-        }
-    }
-    if (ok && d.back() == '-') ok = false;
-    if (!ok) usage_error("invalid domain name '" + std::string(domain) + "'");
-    // Validate once more the way the store will see it in addresses.
-    if (!store::split_address("postmaster@" + d)) usage_error("invalid domain name '" + std::string(domain) + "'");
-    return d;
+    auto r = admin::normalize_domain(domain);
+    if (!r) usage_error(r.error().message);
+    return std::move(r).value();
 }
 
 int64_t parse_quota_size(std::string_view s) {
-    std::string_view t = text::trim(s);
-    if (text::iequals(t, "unlimited") || text::iequals(t, "none")) return 0;
-    auto v = text::parse_size(t);
-    if (!v || *v > static_cast<uint64_t>(INT64_MAX))
-        usage_error("invalid size '" + std::string(s) + "' (examples: 500M, 2G, 1048576, unlimited)");
-    return static_cast<int64_t>(*v);
+    auto r = admin::parse_quota_size(s);
+    if (!r) usage_error(r.error().message);
+    return r.value();
 }
 
 store::Account find_account(store::Store& st, const std::string& address) {
