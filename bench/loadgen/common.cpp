@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -269,6 +270,13 @@ double cpu_seconds(const std::vector<int>& roots) {
         for (int c : children[p]) todo.push_back(c);
     }
     return static_cast<double>(total) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double self_cpu_seconds() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return sec(ru.ru_utime) + sec(ru.ru_stime);
 }
 
 std::vector<int> pid_list(const Args& a) {

@@ -359,12 +359,14 @@ int run_imap(const Args& a) {
 
     std::vector<MixClient> cs(static_cast<std::size_t>(clients));
     double cpu0 = cpu_seconds(pids);
+    double self0 = self_cpu_seconds();
     auto t0 = Clock::now();
     run.deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     for (long i = 0; i < clients; ++i)
         asio::co_spawn(*ios[static_cast<std::size_t>(i) % ios.size()],
                        mix_client(&run, &cs[static_cast<std::size_t>(i)], static_cast<int>(i)), asio::detached);
     run_threads(ios);
+    double self_cpu = self_cpu_seconds() - self0;
     auto t_end = t0;
     for (auto& c : cs) t_end = std::max(t_end, c.last);
     // Dovecot's imap processes exit after LOGOUT: give the master a moment
@@ -394,6 +396,7 @@ int run_imap(const Args& a) {
     o += ", \"clients\": " + std::to_string(clients) + ", \"users\": " + std::to_string(run.users.size());
     o += ", \"tls\": " + std::string(run.tls ? "true" : "false") + ", \"msgs\": " + std::to_string(run.msgs);
     o += ", \"elapsed_s\": " + json_num(elapsed) + ", \"cycles\": " + std::to_string(cycles);
+    o += ", \"loadgen_cpu_s\": " + json_num(self_cpu);
     o += ", \"commands\": " + std::to_string(total);
     o += ", \"commands_per_s\": " + json_num(elapsed > 0 ? static_cast<double>(total) / elapsed : 0);
     o += ", \"failed_commands\": " + std::to_string(failed) + ", \"verify_errors\": " + std::to_string(verify);

@@ -170,6 +170,7 @@ int run_imap_scenario(const Args& a) {
     run.repeat = a.num("repeat", 5);
     run.seed = static_cast<unsigned>(a.num("seed", 1));
     run.pids = pid_list(a);
+    (void)a.num("threads", 1);  // accepted for symmetry: one connection at a time anyway
     a.check_used();
     if (run.user.empty()) throw std::runtime_error("--user is required");
 

@@ -91,7 +91,10 @@ double percentile(std::vector<double> v, double p);  // p in [0,100]; v unsorted
 // CPU seconds (user+sys, with the c-fields of reaped children) of every
 // process in the trees rooted at `roots`, from /proc.
 double cpu_seconds(const std::vector<int>& roots);
-std::vector<int> pid_list(const Args& a);  // --cpu-pid, repeatable or comma-separated
+std::vector<int> pid_list(const Args& a);
+// This process's own CPU seconds (user+sys), to show whether the generator
+// itself was busy (reported as loadgen_cpu_s).
+double self_cpu_seconds();  // --cpu-pid, repeatable or comma-separated
 
 std::string json_str(std::string_view s);
 std::string json_num(double v);

@@ -205,12 +205,14 @@ int run_smtp(const Args& a) {
     for (long i = 0; i < std::max(1L, threads); ++i) ios.push_back(std::make_unique<asio::io_context>());
     std::vector<SmtpSession> ss(static_cast<std::size_t>(sessions));
     double cpu0 = cpu_seconds(pids);
+    double self0 = self_cpu_seconds();
     auto t0 = Clock::now();
     run.deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     for (long i = 0; i < sessions; ++i)
         asio::co_spawn(*ios[static_cast<std::size_t>(i) % ios.size()],
                        smtp_session(&run, &ss[static_cast<std::size_t>(i)], static_cast<int>(i)), asio::detached);
     run_threads(ios);
+    double self_cpu = self_cpu_seconds() - self0;
     double cpu = cpu_seconds(pids) - cpu0;
     auto t_end = t0;
     Samples all;
@@ -239,7 +241,7 @@ int run_smtp(const Args& a) {
     o += ", \"accepted_per_s\": " + json_num(elapsed > 0 ? static_cast<double>(accepted) / elapsed : 0);
     o += ", \"bytes\": " + std::to_string(bytes);
     o += ", \"MB_per_s\": " + json_num(elapsed > 0 ? static_cast<double>(bytes) / 1e6 / elapsed : 0);
-    o += ", \"latency\": " + all.json(elapsed);
+    o += ", \"latency\": " + all.json(elapsed) + ", \"loadgen_cpu_s\": " + json_num(self_cpu);
     if (!pids.empty())
         o += ", \"server_cpu_s\": " + json_num(cpu) +
              ", \"server_cpu_ms_per_msg\": " + json_num(accepted ? cpu * 1000 / static_cast<double>(accepted) : 0);
