@@ -422,6 +422,8 @@ def idle_workload(system, a):
     """bench_idle_latency against the system's IMAPS and SMTP ports; N
     differs per side (Dovecot forks per connection)."""
     n = a.connections if system.name == "postamt" else (a.incumbent_connections or a.connections)
+    if system.name != "postamt":
+        idle.ensure_inotify(n, lambda s: print(s, flush=True))
     res = idle.measure(a.idle_tool, system.ports["imaps"], [IDLE_USER], PASSWORD, n, system.ports["smtp"],
                        system.roots(), deliveries=a.idle_deliveries, sources=max(1, n // 20000 + 1))
     return idle.metrics(res)

@@ -22,7 +22,8 @@ import socket
 import subprocess
 import time
 
-PACKAGES = ["dovecot-imapd", "dovecot-pop3d", "dovecot-lmtpd", "postfix"]
+# python3-matplotlib: compare.py draws the PNG chart (bench/compare/chart.py).
+PACKAGES = ["dovecot-imapd", "dovecot-pop3d", "dovecot-lmtpd", "postfix", "python3-matplotlib"]
 POLICY_RC_D = pathlib.Path("/usr/sbin/policy-rc.d")
 # The mail files belong to Debian's "mail" system user (uid 8 in base-passwd):
 # Dovecot does not hand mail to uid 0, and a fixed system user means we create
