@@ -27,6 +27,8 @@ struct Args {
     PasswordSource password;
     bool yes = false;
     int64_t messages = 0;
+    bool force = false;
+    int wait_seconds = 300;
 };
 
 void add_password_options(CLI::App* cmd, PasswordSource& pw) {
@@ -170,6 +172,17 @@ int run(int argc, char** argv) {
     auto* rs = app.add_subcommand("restore", "Restore a backup into the (empty) data directory");
     rs->add_option("backup-dir", a.dir, "Directory written by postamt backup")->required();
     rs->callback(does([&a](Context& c) { restore(c, a.dir); return 0; }));
+
+    // acme
+    auto* acme = app.add_subcommand("acme", "Certificates from an ACME CA (docs/acme.md)");
+    acme->require_subcommand(1);
+    acme->add_subcommand("status", "Show the stored certificates, their names and expiry, and the last attempt")
+        ->callback(does([](Context& c) { return acme_status(c); }));
+    auto* acme_renew_cmd =
+        acme->add_subcommand("renew", "Ask the running server to renew certificates that are due, and wait for it");
+    acme_renew_cmd->add_flag("--force", a.force, "Renew now even if the certificate is not due");
+    acme_renew_cmd->add_option("--wait", a.wait_seconds, "Seconds to wait for the outcome (default 300)");
+    acme_renew_cmd->callback(does([&a](Context& c) { return acme_renew(c, a.force, a.wait_seconds); }));
 
     // dkim
     auto* dkim = app.add_subcommand("dkim", "DKIM signing keys and their DNS records");

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "acme/manager.h"
 #include "cli/client_settings.h"
 #include "cli/commands.h"
 #include "cli/delivery_queue_timer.h"
@@ -21,6 +22,7 @@
 #include "net/fd_limit.h"
 #include "net/privileges.h"
 #include "net/server.h"
+#include "net/tls_context.h"
 #include "pop3/runner.h"
 #include "smtp/runner.h"
 
@@ -152,6 +154,27 @@ int serve(Context& ctx, const ServeOptions& o) {
         return http::run_session(std::move(c), hctx);
     });
 
+    // ACME (docs/acme.md): stored certificates are served by SNI from the
+    // start; the manager's thread obtains and renews them and swaps them in.
+    std::unique_ptr<acme::Manager> acme_manager;
+    if (cfg.acme.enabled && server.tls()) {
+        auto shared = ctx.shared_store();
+        acme_manager = std::make_unique<acme::Manager>(cfg, [shared] {
+            std::vector<std::string> names;
+            auto r = store::wait_for<std::vector<store::Domain>>([&](auto cb) { shared->list_domains(cb); });
+            if (r)
+                for (const auto& d : *r) names.push_back(d.name);
+            return names;
+        });
+        acme::Manager* m = acme_manager.get();
+        server.tls()->set_preferred_certificates([m] { return m->tls_certificates(); });
+        net::TlsContext::set_acme_alpn_handler(
+            [m](const std::string& host, SSL* ssl) { return m->responder().install_tls_alpn(host, ssl); });
+        (void)server.tls()->reload();
+    } else if (cfg.acme.enabled) {
+        log::warn("event=acme_disabled reason=no_tls_listener");
+    }
+
     if (root && !cfg.server.run_as_user.empty()) {
         // The unprivileged user keeps working in the data directory.
         if (auto c = chown_tree(cfg.server.data_dir, cfg.server.run_as_user); !c) fail(c.error().message);
@@ -163,6 +186,7 @@ int serve(Context& ctx, const ServeOptions& o) {
     server.start();
     start_delivery_queue_timer(server, ctx.shared_store());
     auto queue_runner = must(start_queue_runner(server, cfg, ctx.shared_store()), "outbound queue");
+    if (acme_manager) acme_manager->start([tls = server.tls()] { (void)tls->reload(); });
 
     std::vector<ActiveListener> shown;
     for (auto& b : server.bound()) {
@@ -184,6 +208,10 @@ int serve(Context& ctx, const ServeOptions& o) {
     log::info("event=serve_started listeners={} hostname={}", shown.size(), cfg.server.hostname);
 
     server.wait();
+    if (acme_manager) {
+        acme_manager->stop();
+        net::TlsContext::set_acme_alpn_handler({});
+    }
     log::info("event=serve_stopped");
     ctx.close_store();
     log::shutdown();

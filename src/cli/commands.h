@@ -55,6 +55,10 @@ void queue_retry(Context& ctx, const std::string& id);
 void queue_delete(Context& ctx, const std::string& id);
 void queue_flush(Context& ctx);
 
+// acme (cmd_acme.cpp, docs/acme.md)
+int acme_status(Context& ctx);
+int acme_renew(Context& ctx, bool force, int wait_seconds);
+
 // backup, restore
 void backup(Context& ctx, const std::string& dir);
 void restore(Context& ctx, const std::string& backup_dir);
