@@ -7,6 +7,7 @@
 #include "auth/sodium_init.h"
 #include "common/base64.h"
 #include "common/log.h"
+#include "common/server_metrics.h"
 
 namespace postamt::auth {
 
@@ -57,11 +58,13 @@ void wipe(std::string& s) {
 }
 
 void log_failure(Service service, std::string_view login, std::string_view ip, std::string_view reason) {
+    metrics::login(service_name(service), false);
     log::info("event=auth_failed service={} user={} rip={} reason={}", service_name(service),
               log::quote(login), log::quote(ip), reason);
 }
 
 void log_success(Service service, std::string_view login, std::string_view ip, std::string_view how) {
+    metrics::login(service_name(service), true);
     log::info("event=auth_ok service={} user={} rip={} via={}", service_name(service),
               log::quote(login), log::quote(ip), how);
 }
