@@ -1,14 +1,16 @@
 // Route registration for `serve` (cli/http_routes.h).
 #include "cli/http_routes.h"
 
+#include "http/metrics_handler.h"
+#include "http/mta_sts.h"
+
 namespace postamt::cli {
 
 std::shared_ptr<http::Router> build_http_router(const HttpFeatures& f) {
     auto router = std::make_shared<http::Router>();
-    // One line per feature, e.g.
-    //   router->add(http::metrics_routes(f.store));
-    //   router->add(http::mta_sts_route(http::mta_sts_policy(*f.cfg), f.store));
-    (void)f;
+    // One line per feature.
+    router->add(http::metrics_routes(f.store));
+    router->add(http::mta_sts_route(http::mta_sts_policy(*f.cfg), f.store));
     return router;
 }
 
