@@ -8,6 +8,7 @@
 
 #include <functional>
 
+#include "cli/admin_commands.h"
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "common/log.h"
@@ -113,6 +114,26 @@ int run(int argc, char** argv) {
         user_quota(c, a.address, a.size, q_msgs->count() ? std::optional<int64_t>(a.messages) : std::nullopt);
         return 0;
     }));
+    auto* u_dis = user->add_subcommand("disable", "Refuse the account's logins (IMAP, POP3, submission); mail still arrives");
+    u_dis->add_option("address", a.address, "local@domain")->required();
+    u_dis->callback(does([&a](Context& c) { user_set_disabled(c, a.address, true); return 0; }));
+    auto* u_en = user->add_subcommand("enable", "Allow the account's logins again");
+    u_en->add_option("address", a.address, "local@domain")->required();
+    u_en->callback(does([&a](Context& c) { user_set_disabled(c, a.address, false); return 0; }));
+
+    // api token (admin API, docs/admin-api.md)
+    auto* api = app.add_subcommand("api", "Admin API access");
+    api->require_subcommand(1);
+    auto* api_token = api->add_subcommand("token", "Admin API tokens (only their SHA-256 is stored)");
+    api_token->require_subcommand(1);
+    auto* tk_create = api_token->add_subcommand("create", "Create a token and print it once");
+    tk_create->add_option("name", a.source, "Name to list and revoke it by")->required();
+    tk_create->callback(does([&a](Context& c) { api_token_create(c, a.source); return 0; }));
+    auto* tk_list = api_token->add_subcommand("list", "List token names");
+    tk_list->callback(does([](Context& c) { api_token_list(c); return 0; }));
+    auto* tk_rm = api_token->add_subcommand("revoke", "Revoke a token");
+    tk_rm->add_option("name", a.source, "Token name")->required();
+    tk_rm->callback(does([&a](Context& c) { api_token_revoke(c, a.source); return 0; }));
 
     // alias, resolve
     auto* alias = app.add_subcommand("alias", "Manage aliases and catch-alls");
