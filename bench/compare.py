@@ -66,7 +66,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from compare import chart, idle, incumbents  # noqa: E402
-from postamt_server import PostamtServer  # noqa: E402
+from postamt_server import PostamtServer, free_port  # noqa: E402
 import pop3_retr  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "bench-corpus" / "test400.mbox"
@@ -248,6 +248,10 @@ argon2_ops_limit = {ops}
                                    (SEARCH_USER, a.search_messages, ["--index"])):
                 subprocess.run([str(fill), str(self.srv.data), user, str(n), str(CORPUS), *extra],
                                check=True, capture_output=True)
+            # The fill takes minutes: ports picked before it may have been
+            # taken by other processes meanwhile; pick them again.
+            self.srv.ports = {name: free_port() for name in self.srv.ports}
+            self.srv.write_config()
         self.ports = {"smtp": self.srv.ports["smtp"], "imap": self.srv.ports["imap"], "imaps": self.srv.ports["imaps"],
                       "pop3": self.srv.ports["pop3"], "pop3s": self.srv.ports["pop3s"]}
 
@@ -279,15 +283,16 @@ class IncumbentSystem:
         argon = a is not None and a.passwords == "argon2id"
         self.dovecot = incumbents.Dovecot(tmp, DOMAIN, max_connections=max_conn,
                                           password_scheme="ARGON2ID" if argon else "PLAIN")
-        self.postfix = incumbents.Postfix(tmp, self.dovecot.ports["lmtp"], DOMAIN)
-        for u in users:
-            self.dovecot.add_user(u, PASSWORD)
-            self.postfix.add_user(u)
         if a is not None and "scenarios" in a.only:
             # The same messages fill_mailbox gives Postamt, in the same order.
             self.dovecot.write_maildir(BIG_USER, (fill_message(corpus_msgs, i) for i in range(a.scenario_messages)))
             self.dovecot.write_maildir(SEARCH_USER,
                                        (fill_message(corpus_msgs, i) for i in range(a.search_messages)))
+            self.dovecot.new_ports()  # the ports picked before the long write may be taken by now
+        self.postfix = incumbents.Postfix(tmp, self.dovecot.ports["lmtp"], DOMAIN)
+        for u in users:
+            self.dovecot.add_user(u, PASSWORD)
+            self.postfix.add_user(u)
         self.ports = {"smtp": self.postfix.ports["smtp"], "imap": self.dovecot.ports["imap"],
                       "imaps": self.dovecot.ports["imaps"],
                       "pop3": self.dovecot.ports["pop3"], "pop3s": self.dovecot.ports["pop3s"]}

@@ -216,6 +216,11 @@ service lmtp {{
 }}
 """)
 
+    def new_ports(self):
+        """Fresh loopback ports (after a long preparation), config rewritten."""
+        self.ports = {name: free_port() for name in self.ports}
+        self.write_config()
+
     def auth_settings(self):
         if self.password_scheme == "PLAIN":
             return "# Test passwords are plain text ({PLAIN}), no hashing cost; auth cache off (default)."
