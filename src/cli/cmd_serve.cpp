@@ -147,13 +147,6 @@ int serve(Context& ctx, const ServeOptions& o) {
     server.set_handler(Protocol::pop3, [pctx](std::shared_ptr<net::Connection> c) {
         return pop3::run_session(std::move(c), pctx);
     });
-    // HTTP: every feature's routes in one router, built once (cli/http_routes.cpp).
-    HttpFeatures features{&cfg, ctx.shared_store(), authenticator, &server};
-    auto hctx = http::make_runner_context(build_http_router(features));
-    server.set_handler(Protocol::http, [hctx](std::shared_ptr<net::Connection> c) {
-        return http::run_session(std::move(c), hctx);
-    });
-
     // ACME (docs/acme.md): stored certificates are served by SNI from the
     // start; the manager's thread obtains and renews them and swaps them in.
     std::unique_ptr<acme::Manager> acme_manager;
@@ -174,6 +167,14 @@ int serve(Context& ctx, const ServeOptions& o) {
     } else if (cfg.acme.enabled) {
         log::warn("event=acme_disabled reason=no_tls_listener");
     }
+
+    // HTTP: every feature's routes in one router, built once (cli/http_routes.cpp).
+    HttpFeatures features{&cfg, ctx.shared_store(), authenticator, &server};
+    if (acme_manager) features.acme_challenges = &acme_manager->responder();
+    auto hctx = http::make_runner_context(build_http_router(features));
+    server.set_handler(Protocol::http, [hctx](std::shared_ptr<net::Connection> c) {
+        return http::run_session(std::move(c), hctx);
+    });
 
     if (root && !cfg.server.run_as_user.empty()) {
         // The unprivileged user keeps working in the data directory.

@@ -1,6 +1,7 @@
 // Route registration for `serve` (cli/http_routes.h).
 #include "cli/http_routes.h"
 
+#include "http/acme_challenge.h"
 #include "http/metrics_handler.h"
 #include "http/mta_sts.h"
 
@@ -11,6 +12,7 @@ std::shared_ptr<http::Router> build_http_router(const HttpFeatures& f) {
     // One line per feature.
     router->add(http::metrics_routes(f.store));
     router->add(http::mta_sts_route(http::mta_sts_policy(*f.cfg), f.store));
+    if (f.acme_challenges) router->add(http::acme_challenge_route(*f.acme_challenges));
     return router;
 }
 

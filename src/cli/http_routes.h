@@ -15,6 +15,9 @@
 namespace postamt::net {
 class Server;
 }
+namespace postamt::acme {
+class ChallengeResponder;
+}
 
 namespace postamt::cli {
 
@@ -23,6 +26,7 @@ struct HttpFeatures {
     std::shared_ptr<store::Store> store;
     std::shared_ptr<auth::Authenticator> auth;
     net::Server* server = nullptr;             // bound, not yet started
+    const acme::ChallengeResponder* acme_challenges = nullptr;  // [acme] enabled: HTTP-01 answers
 };
 
 std::shared_ptr<http::Router> build_http_router(const HttpFeatures& f);

@@ -83,8 +83,29 @@ class Pebble:
         self.logf.close()
 
 
-def acme_config(directory: str, ca_file: pathlib.Path, challenge: str) -> str:
-    return f"""
+def acme_config(directory: str, ca_file: pathlib.Path, challenge: str, http_port: int = 0,
+                https_port: int = 0) -> str:
+    listeners = ""
+    if http_port:
+        listeners += f"""
+[[listener]]
+name = "http"
+protocol = "http"
+address = ["127.0.0.1"]
+port = {http_port}
+services = ["acme", "autoconfig"]
+"""
+    if https_port:
+        listeners += f"""
+[[listener]]
+name = "https"
+protocol = "http"
+tls = "implicit"
+address = ["127.0.0.1"]
+port = {https_port}
+services = ["acme", "autoconfig", "metrics"]
+"""
+    return listeners + f"""
 [acme]
 enabled = true
 directory_url = "{directory}"
@@ -124,6 +145,17 @@ def sans(cert) -> set:
     return {v for k, v in cert.get("subjectAltName", ()) if k == "DNS"}
 
 
+def https_get(port: int, root: pathlib.Path, path: str, server_name: str = HOST):
+    """(peer certificate, status line) of a GET over HTTPS verified against pebble's root."""
+    cert, s = peer_cert(port, root, server_name)
+    with s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {server_name}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(4096):
+            data += chunk
+    return cert, data.split(b"\r\n", 1)[0]
+
+
 def new_server(postamt_bin, tmp_path, extra: str, imaps_port: int | None = None) -> PostamtServer:
     root = tmp_path / "srv"
     root.mkdir(exist_ok=True)
@@ -137,10 +169,12 @@ def new_server(postamt_bin, tmp_path, extra: str, imaps_port: int | None = None)
 
 def test_tls_alpn_obtain_serve_and_forced_renewal(postamt_bin, tmp_path, dns):
     imaps = free_port()
+    https = free_port()
     pebble = Pebble(tmp_path, dns.port, tls_port=imaps, http_port=free_port()).start()
     srv = None
     try:
-        srv = new_server(postamt_bin, tmp_path, acme_config(pebble.directory, pebble.cert, "tls-alpn-01"), imaps)
+        srv = new_server(postamt_bin, tmp_path,
+                         acme_config(pebble.directory, pebble.cert, "tls-alpn-01", https_port=https), imaps)
         srv.start()
         wait_for_log(srv, "event=acme_certificate_stored")
         wait_for_log(srv, "event=tls_reloaded", count=2)
@@ -156,6 +190,8 @@ def test_tls_alpn_obtain_serve_and_forced_renewal(postamt_bin, tmp_path, dns):
         assert c2["serialNumber"] == serial1
         assert s2.recv(200).startswith(b"220")
         s2.close()
+        c3, status = https_get(https, root, "/healthz", "mta-sts." + DOMAIN)
+        assert c3["serialNumber"] == serial1 and status.startswith(b"HTTP/1.1 "), status
         # A client without SNI gets it too: it replaced the self-signed default.
         ctx = ssl.create_default_context(cafile=str(root))
         ctx.check_hostname = False
@@ -215,3 +251,65 @@ def test_unreachable_ca_keeps_self_signed(postamt_bin, tmp_path, dns):
         assert not (srv.data / "acme" / "certs" / HOST / "certificate.pem").exists()
     finally:
         srv.stop()
+
+
+def test_http01_obtain_and_serve_https(postamt_bin, tmp_path, dns):
+    http = free_port()
+    https = free_port()
+    pebble = Pebble(tmp_path, dns.port, tls_port=free_port(), http_port=http).start()
+    srv = None
+    try:
+        srv = new_server(postamt_bin, tmp_path,
+                         acme_config(pebble.directory, pebble.cert, "http-01", http_port=http, https_port=https))
+        srv.start()
+        wait_for_log(srv, "event=acme_certificate_stored")
+        wait_for_log(srv, "event=tls_reloaded", count=2)
+        root = tmp_path / "pebble-root.pem"
+        root.write_text(pebble.root_pem())
+        cert, status = https_get(https, root, "/healthz", "autodiscover." + DOMAIN)
+        assert sans(cert) == NAMES
+        assert status.startswith(b"HTTP/1.1 "), status
+        c2, s2 = peer_cert(srv.ports["imaps"], root)
+        assert c2["serialNumber"] == cert["serialNumber"]
+        s2.close()
+        # No TLS-ALPN challenge was answered; the HTTP-01 ones were, and
+        # an unknown token is a plain 404.
+        log = srv.read_log()
+        assert "event=acme_tls_alpn_challenge" not in log
+        assert log.count("event=acme_challenge ") >= 1 and "type=http-01" in log
+        with socket.create_connection(("127.0.0.1", http), timeout=10) as s:
+            s.sendall(f"GET /.well-known/acme-challenge/nope HTTP/1.1\r\nHost: {HOST}\r\n"
+                      "Connection: close\r\n\r\n".encode())
+            assert s.recv(100).startswith(b"HTTP/1.1 404")
+    finally:
+        if srv:
+            srv.stop()
+        pebble.stop()
+
+
+def test_ca_refuses_keeps_serving(postamt_bin, tmp_path, dns):
+    """Pebble validates against a port where nothing answers the challenge:
+    the order fails, the log says why, the server keeps its self-signed cert."""
+    pebble = Pebble(tmp_path, dns.port, tls_port=free_port(), http_port=free_port()).start()
+    srv = None
+    try:
+        srv = new_server(postamt_bin, tmp_path, acme_config(pebble.directory, pebble.cert, "tls-alpn-01"))
+        srv.start()
+        log = wait_for_log(srv, "event=acme_failed", timeout=120)
+        line = log.split("event=acme_failed", 1)[1].splitlines()[0]
+        assert "validation of" in line and DOMAIN in line, line
+        ctx = ssl.create_default_context(cafile=str(pebble.cert))
+        ctx.check_hostname = False
+        with pytest.raises(ssl.SSLCertVerificationError):
+            ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.ports["imaps"]), timeout=10),
+                            server_hostname=HOST)
+        ctx.verify_mode = ssl.CERT_NONE
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.ports["imaps"]), timeout=10),
+                             server_hostname=HOST) as s:
+            assert s.recv(200).startswith(b"* OK")
+        assert srv.proc.poll() is None
+        assert "event=acme_certificate_stored" not in srv.read_log()
+    finally:
+        if srv:
+            srv.stop()
+        pebble.stop()
