@@ -98,6 +98,8 @@ void RequestParser::next() {
     impl_->p.eager(true);
     req_ = Request{};
     started_ = false;
+    blank_ = 0;
+    stalled_ = false;
     keep_alive_ = false;
     error_status_ = 0;
     error_text_.clear();
@@ -120,19 +122,27 @@ ParseStatus RequestParser::parse() {
     if (error_status_) return ParseStatus::error;
     auto& p = impl_->p;
     while (!p.is_done()) {
-        // Leading empty lines before a request line are ignored (RFC 9112 2.2).
-        if (!p.is_header_done() && !started_) {
+        // Empty lines before a request line are ignored (RFC 9112 2.2), a few.
+        if (!started_) {
             std::size_t skip = 0;
-            while (skip < buf_.size() && (buf_[skip] == '\r' || buf_[skip] == '\n') && skip < 8) ++skip;
-            if (skip) buf_.erase(0, skip);
+            while (skip < buf_.size() && (buf_[skip] == '\r' || buf_[skip] == '\n')) ++skip;
+            blank_ += skip;
+            buf_.erase(0, skip);
+            if (blank_ > kMaxBlank) return fail(400, "too many empty lines before the request");
             if (buf_.empty()) return ParseStatus::need_more;
         }
-        if (buf_.empty()) return ParseStatus::need_more;
+        if (buf_.empty() || stalled_) return ParseStatus::need_more;
+        // Beast (1.81) assumes that a chunked body's last chunk is handed to
+        // it with at least 5 bytes ("0\r\n" and what follows) and asserts
+        // otherwise; every complete ending ("0\r\n\r\n") has 5, so a shorter
+        // rest waits for more bytes.
+        if (p.is_header_done() && p.chunked() && buf_.size() < 5) return ParseStatus::need_more;
         started_ = true;
         boost::beast::error_code ec;
         std::size_t used = p.put(boost::asio::buffer(buf_.data(), buf_.size()), ec);
         buf_.erase(0, used);
         if (ec == bhttp::error::need_more) {
+            stalled_ = true;  // Beast must not see the same bytes again without more
             if (!p.is_header_done() && buf_.size() > limits_.max_header)
                 return fail(431, "request header fields too large");
             return ParseStatus::need_more;
@@ -142,7 +152,10 @@ ParseStatus RequestParser::parse() {
         if (ec == bhttp::error::bad_version) return fail(505, "HTTP version not supported");
         if (ec == bhttp::error::bad_transfer_encoding) return fail(501, "transfer coding not implemented");
         if (ec) return fail(400, "malformed request: " + ec.message());
-        if (used == 0 && !p.is_done()) return ParseStatus::need_more;
+        if (used == 0 && !p.is_done()) {
+            stalled_ = true;
+            return ParseStatus::need_more;
+        }
     }
     return finish();
 }

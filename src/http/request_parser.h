@@ -32,7 +32,10 @@ public:
     RequestParser(const RequestParser&) = delete;
     RequestParser& operator=(const RequestParser&) = delete;
 
-    void append(std::string_view bytes) { buf_.append(bytes); }
+    void append(std::string_view bytes) {
+        buf_.append(bytes);
+        if (!bytes.empty()) stalled_ = false;
+    }
     // Parses what is buffered. After done, take() the request and call
     // next() before parsing the following one.
     ParseStatus parse();
@@ -40,7 +43,7 @@ public:
     void next();
 
     // Any byte of the current request received (a read timeout now is 408).
-    bool started() const { return started_ || !buf_.empty(); }
+    bool started() const { return started_ || blank_ > 0 || !buf_.empty(); }
     // The header asked for "100-continue" and the body has not arrived yet
     // (RFC 9110 10.1.1): the runner sends the interim response once.
     bool expects_continue() const;
@@ -61,7 +64,10 @@ private:
     std::unique_ptr<Impl> impl_;
     std::string buf_;
     Request req_;
+    static constexpr std::size_t kMaxBlank = 64;
     bool started_ = false;
+    std::size_t blank_ = 0;  // CR/LF skipped before this request line
+    bool stalled_ = false;   // need_more and no byte appended since
     bool keep_alive_ = false;
     int error_status_ = 0;
     std::string error_text_;

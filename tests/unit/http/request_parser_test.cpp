@@ -93,6 +93,26 @@ TEST(HttpRequestParser, ByteByByteAndPipelined) {
     EXPECT_EQ(q.parse(), ParseStatus::need_more);
 }
 
+// Found by fuzz_http_request: an empty chunked body whose last chunk
+// arrives in pieces (Beast asserts on fewer than 5 bytes there).
+TEST(HttpRequestParser, ChunkedEndInPieces) {
+    RequestParser p;
+    p.append("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n");
+    EXPECT_EQ(p.parse(), ParseStatus::need_more);
+    EXPECT_EQ(p.parse(), ParseStatus::need_more);  // nothing new: no second look
+    p.append("\r");
+    EXPECT_EQ(p.parse(), ParseStatus::need_more);
+    p.append("\n");
+    ASSERT_EQ(p.parse(), ParseStatus::done);
+    EXPECT_EQ(p.take().body, "");
+}
+
+TEST(HttpRequestParser, BlankLinesBeforeRequest) {
+    auto r = parse_all("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(r.status, ParseStatus::done);
+    EXPECT_EQ(error_of(std::string(200, '\n')), 400);
+}
+
 TEST(HttpRequestParser, KeepAliveRules) {
     EXPECT_FALSE(parse_all("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").keep_alive);
     // HTTP/1.0 needs no Host and is always closed after the answer.
