@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-16 libfuzzer-16-dev libclang-rt-16-dev
   python3 python3-pytest openssl swaks libnet-ssleay-perl libio-socket-ssl-perl curl isync
-  fetchmail python3-dkim python3-dnspython opendkim-tools dnsmasq-base python3-prometheus-client
+  fetchmail python3-dkim python3-dnspython opendkim-tools dnsmasq-base pebble python3-prometheus-client
   python3-matplotlib
 )
 
