@@ -66,7 +66,11 @@ int acme_renew(Context& ctx, bool force, int wait_seconds) {
     const Config& cfg = ctx.config();
     if (!cfg.acme.enabled) fail("ACME is disabled; set [acme] enabled = true and restart the server");
     std::string dir = acme::Manager::acme_dir(ctx.data_dir());
-    ::mkdir(dir.c_str(), 0700);
+    // The server creates the directory (as its own user after dropping
+    // root); creating it here as root would lock the server out of it.
+    struct stat dst;
+    if (::stat(dir.c_str(), &dst) != 0)
+        fail(dir + " does not exist yet: start `postamt serve` with [acme] enabled = true first");
     std::string result_path = dir + "/last-result";
     std::string before = read_all(result_path);
     if (auto st = acme::write_file_atomic(dir + "/renew-request", force ? "force\n" : "check\n", 0644); !st)

@@ -218,12 +218,24 @@ def test_tls_alpn_obtain_serve_and_forced_renewal(postamt_bin, tmp_path, dns):
         assert oct(pem.stat().st_mode & 0o777) == "0o600"
         assert oct((srv.data / "acme" / "account.key").stat().st_mode & 0o777) == "0o600"
 
+        # Nothing due: a plain renew orders nothing.
+        res = srv.cli("acme", "renew", "--wait", "60")
+        assert b"not-due" in res.stdout, res.stdout
+        # A new local domain is not covered: renew adds its names.
+        srv.cli("domain", "add", "sub." + DOMAIN)
+        res = srv.cli("acme", "renew", "--wait", "120")
+        assert b"renewed" in res.stdout, res.stdout
+        cert4, s4 = peer_cert(srv.ports["imaps"], root, "autoconfig.sub." + DOMAIN)
+        s4.close()
+        assert sans(cert4) == NAMES | {p + "sub." + DOMAIN for p in ("autoconfig.", "autodiscover.", "mta-sts.")}
+
         # A restart loads the stored certificate without a new order.
         srv.stop()
         srv.start()
-        cert4, s4 = peer_cert(srv.ports["imaps"], root)
-        assert cert4["serialNumber"] == cert3["serialNumber"]
-        s4.close()
+        cert5, s5 = peer_cert(srv.ports["imaps"], root)
+        assert cert5["serialNumber"] == cert4["serialNumber"]
+        s5.close()
+        assert srv.read_log().count("event=acme_order_start") == 3
     finally:
         if srv:
             srv.stop()
