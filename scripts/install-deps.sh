@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libssl-dev libsqlite3-dev sqlite3
   libtomlplusplus-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libsodium-dev libcrypt-dev zlib1g-dev libicu-dev libidn2-dev
-  libunbound-dev dns-root-data
+  libunbound-dev dns-root-data libexpat1-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-16 libfuzzer-16-dev libclang-rt-16-dev
   python3 python3-pytest openssl swaks libnet-ssleay-perl libio-socket-ssl-perl curl isync

@@ -44,7 +44,7 @@ class PostamtServer:
         self.config = self.root / "postamt.toml"
         self.log = self.root / "postamt.log"
         self.ports = {name: free_port() for name in ("smtp", "submission", "submissions", "imap",
-                                                     "imaps", "pop3", "pop3s")}
+                                                     "imaps", "pop3", "pop3s", "http")}
         self.hostname = hostname
         self.default_domain = default_domain
         self.extra_config = extra_config
@@ -59,7 +59,7 @@ class PostamtServer:
                                     ("submissions", "submission", "implicit"),
                                     ("imap", "imap", "starttls"),
                                     ("imaps", "imap", "implicit"), ("pop3", "pop3", "starttls"),
-                                    ("pop3s", "pop3", "implicit")):
+                                    ("pop3s", "pop3", "implicit"), ("http", "http", "none")):
             listeners += f"""
 [[listener]]
 name = "{name}"
