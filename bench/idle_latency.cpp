@@ -536,6 +536,9 @@ asio::awaitable<void> run(std::shared_ptr<State> st, int* exit_code, asio::io_co
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Line by line even into a pipe: a caller may act on "sessions: ..." (e.g.
+    // start perf once every session is in IDLE).
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
     Options o;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
