@@ -13,7 +13,7 @@ packages=(
   clang-16 libfuzzer-16-dev libclang-rt-16-dev
   python3 python3-pytest openssl swaks libnet-ssleay-perl libio-socket-ssl-perl curl isync
   fetchmail python3-dkim python3-dnspython opendkim-tools dnsmasq-base pebble python3-prometheus-client
-  python3-matplotlib
+  python3-matplotlib chromium
 )
 
 missing=()
@@ -30,4 +30,17 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The browser test (tests/browser): playwright-core from npm drives Debian's
+# chromium. Node and npm from Debian unless a node with npm is already there.
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+here="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -d "$here/tests/browser/node_modules/playwright-core" ]; then
+  (cd "$here/tests/browser" && npm ci --no-audit --no-fund --silent)
 fi

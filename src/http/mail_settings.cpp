@@ -351,8 +351,13 @@ std::string setup_page(const MailSettings& s, const std::string& address, const 
         "input[type=email]{flex:1 1 14em;font-size:1.1em;padding:.4em}\n"
         "button{font-size:1.1em;padding:.4em 1em}\n"
         "table{border-collapse:collapse;width:100%;margin:1em 0}\n"
-        "th,td{border:1px solid #ccc;padding:.4em;text-align:left;word-break:break-all}\n"
+        "th,td{border:1px solid #ccc;padding:.4em;text-align:left;overflow-wrap:anywhere}\n"
         "th{background:#f2f2f2}.error{color:#a00}\n"
+        // On a phone each row becomes a card of "label: value" lines.
+        "@media (max-width:40em){thead{display:none}table,tbody,tr,td{display:block;width:auto}"
+        "tr{border:1px solid #ccc;margin:0 0 .8em;padding:.3em}td{border:0;padding:.15em .3em}"
+        "td::before{content:attr(data-label) \": \";color:#666}td:first-child{font-weight:bold}"
+        "td:first-child::before{content:none}}\n"
         "</style>\n</head>\n<body>\n<h1>Set up your mail app</h1>\n"
         "<p>Type your e-mail address to see the settings for your mail app.</p>\n"
         "<form method=\"get\" action=\"/setup\">\n"
@@ -372,10 +377,11 @@ std::string setup_page(const MailSettings& s, const std::string& address, const 
                                : e.protocol == Protocol::pop3 ? "Incoming mail (POP3)"
                                                               : "Outgoing mail (SMTP)";
             const char* proto = e.protocol == Protocol::imap ? "imap" : e.protocol == Protocol::pop3 ? "pop3" : "smtp";
-            h += std::string("<tr class=\"") + proto + "\"><td>" + what + "</td><td class=\"server\">" +
-                 xml_escape(s.hostname) + "</td><td class=\"port\">" + std::to_string(e.port) +
-                 "</td><td class=\"security\">" + security_name(e.tls) + "</td><td class=\"user\">" + addr +
-                 "</td></tr>\n";
+            h += std::string("<tr class=\"") + proto + "\"><td>" + what +
+                 "</td><td class=\"server\" data-label=\"Server\">" + xml_escape(s.hostname) +
+                 "</td><td class=\"port\" data-label=\"Port\">" + std::to_string(e.port) +
+                 "</td><td class=\"security\" data-label=\"Security\">" + security_name(e.tls) +
+                 "</td><td class=\"user\" data-label=\"User name\">" + addr + "</td></tr>\n";
         }
         h += "</tbody>\n</table>\n<p>Password: your account's password. Authentication: normal password.</p>\n";
         h += "<p>iPhone, iPad and Mac: <a id=\"profile\" href=\"/setup/mobileconfig?emailaddress=" +

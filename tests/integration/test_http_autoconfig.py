@@ -4,6 +4,7 @@ profile (parsed with plistlib), the /setup page, and the HTTP limits, over
 http.client, raw sockets and curl."""
 import http.client
 import plistlib
+import re
 import socket
 import subprocess
 import time
@@ -177,8 +178,18 @@ def test_setup_page(server):
     r, body = get(server, "/setup?emailaddress=bob%40example.org")
     page = body.decode()
     assert r.status == 200
-    assert '<tr class="imap"><td>Incoming mail (IMAP)</td><td class="server">mail.example.org</td><td class="port">993</td><td class="security">SSL/TLS</td><td class="user">bob@example.org</td></tr>' in page
-    assert '<td class="port">995</td>' in page and '<td class="port">465</td>' in page
+    rows = re.findall(r'<tr class="(\w+)"><td>([^<]*)</td>(.*?)</tr>', page)
+    cells = [(cls, what, re.findall(r'<td class="(\w+)"[^>]*>([^<]*)</td>', rest)) for cls, what, rest in rows]
+    host = [("server", "mail.example.org")]
+    user = [("user", "bob@example.org")]
+    assert cells == [
+        ("imap", "Incoming mail (IMAP)", host + [("port", "993"), ("security", "SSL/TLS")] + user),
+        ("imap", "Incoming mail (IMAP)", host + [("port", "143"), ("security", "STARTTLS")] + user),
+        ("pop3", "Incoming mail (POP3)", host + [("port", "995"), ("security", "SSL/TLS")] + user),
+        ("pop3", "Incoming mail (POP3)", host + [("port", "110"), ("security", "STARTTLS")] + user),
+        ("smtp", "Outgoing mail (SMTP)", host + [("port", "465"), ("security", "SSL/TLS")] + user),
+        ("smtp", "Outgoing mail (SMTP)", host + [("port", "587"), ("security", "STARTTLS")] + user),
+    ]
     assert 'href="/setup/mobileconfig?emailaddress=bob%40example.org"' in page
     r, body = get(server, "/setup?emailaddress=bob%40example.com")
     assert r.status == 404 and "does not handle mail for that domain" in body.decode()

@@ -140,7 +140,7 @@ TEST(MailSettings, SetupPage) {
     std::string page = setup_page(s, "<b>@example.org", "");
     EXPECT_THAT(page, HasSubstr("&lt;b&gt;@example.org"));
     EXPECT_THAT(page, Not(HasSubstr("<b>@")));
-    EXPECT_THAT(page, HasSubstr("<td class=\"port\">993</td>"));
+    EXPECT_THAT(page, HasSubstr("<td class=\"port\" data-label=\"Port\">993</td>"));
     EXPECT_THAT(page, HasSubstr("/setup/mobileconfig?emailaddress=%3Cb%3E%40example.org"));
     EXPECT_THAT(page, Not(HasSubstr("http://")));  // nothing loaded from elsewhere
     EXPECT_THAT(setup_page(s, "x@other.org", "not ours"), HasSubstr("not ours"));
