@@ -14,19 +14,12 @@ from postamt_server import PostamtServer, free_port
 
 @pytest.fixture
 def srv(postamt_bin, tmp_path):
-    http_port = free_port()
-    s = PostamtServer(postamt_bin, tmp_path, extra_config=f"""
+    # PostamtServer's http listener is on loopback only: it offers every service.
+    s = PostamtServer(postamt_bin, tmp_path, extra_config="""
 [mta_sts]
 mode = "enforce"
 max_age = "14d"
-
-[[listener]]
-name = "http"
-protocol = "http"
-address = ["127.0.0.1"]
-port = {http_port}
 """)
-    s.http_port = http_port
     s.cli("domain", "add", "example.org")
     s.add_user("bob@example.org")
     s.start()
@@ -35,7 +28,7 @@ port = {http_port}
 
 
 def get(srv, path, host="127.0.0.1"):
-    c = http.client.HTTPConnection("127.0.0.1", srv.http_port, timeout=10)
+    c = http.client.HTTPConnection("127.0.0.1", srv.ports["http"], timeout=10)
     try:
         c.request("GET", path, headers={"Host": host})
         r = c.getresponse()
@@ -117,3 +110,51 @@ def test_mta_sts_policy(srv):
     # A domain that is not ours, or a host without the mta-sts. prefix: 404.
     assert get(srv, "/.well-known/mta-sts.txt", host="mta-sts.example.net")[0] == 404
     assert get(srv, "/.well-known/mta-sts.txt", host="example.org")[0] == 404
+
+
+def test_submission_and_deferred_delivery_and_queue_gauges(postamt_bin, tmp_path):
+    """A message submitted for a remote domain whose MX refuses connections:
+    submission counters move, the attempt counts as deferred, and the queue
+    gauges (read from the store at scrape time) show the waiting message."""
+    import time
+
+    from dns_server import Dnsmasq
+
+    dns = Dnsmasq(tmp_path, "--mx-host=example.net,mx.example.net,10", "--host-record=mx.example.net,127.0.0.1",
+                  local=("example.net", "example.org")).start()
+    closed_port = free_port()  # nothing listens there
+    s = PostamtServer(postamt_bin, tmp_path, extra_config=f"""
+[dns]
+forwarders = ["{dns.address}"]
+
+[outbound]
+port = {closed_port}
+connect_timeout = "5s"
+""")
+    try:
+        s.cli("domain", "add", "example.org")
+        s.add_user("bob@example.org")
+        s.start()
+        before, _, _ = scrape(s)
+        with smtplib.SMTP("127.0.0.1", s.ports["submission"], timeout=30) as c:
+            c.login("bob@example.org", "secret-pw")  # plaintext AUTH is allowed from loopback
+            c.sendmail("bob@example.org", ["dave@example.net"],
+                       b"From: bob@example.org\r\nTo: dave@example.net\r\nSubject: q\r\n\r\nqueued\r\n")
+        deadline = time.time() + 30
+        while True:
+            after, _, body = scrape(s)
+            if value(after, "postamt_recipients_deferred_total") > value(before, "postamt_recipients_deferred_total"):
+                break
+            assert time.time() < deadline, "no deferred attempt counted:\n" + body
+            time.sleep(0.3)
+        d = lambda name, **l: value(after, name, **l) - value(before, name, **l)  # noqa: E731
+        assert d("postamt_logins_total", protocol="submission", result="ok") == 1, body
+        assert d("postamt_messages_received_total", protocol="submission") == 1, body
+        assert d("postamt_recipients_delivered_total", destination="remote") == 0, body
+        assert d("postamt_recipients_bounced_total") == 0, body
+        assert value(after, "postamt_queue_messages") == 1, body
+        assert value(after, "postamt_queue_recipients") == 1, body
+        assert 0 <= value(after, "postamt_queue_oldest_age_seconds") < 60, body
+    finally:
+        s.stop()
+        dns.stop()
