@@ -89,7 +89,7 @@ def acme_config(directory: str, ca_file: pathlib.Path, challenge: str, http_port
     if http_port:
         listeners += f"""
 [[listener]]
-name = "http"
+name = "acme-http"
 protocol = "http"
 address = ["127.0.0.1"]
 port = {http_port}
@@ -98,7 +98,7 @@ services = ["acme", "autoconfig"]
     if https_port:
         listeners += f"""
 [[listener]]
-name = "https"
+name = "acme-https"
 protocol = "http"
 tls = "implicit"
 address = ["127.0.0.1"]
