@@ -58,14 +58,16 @@ ServerMetrics create(Registry& r) {
 
 }  // namespace
 
+// Never destroyed: threads that outlive main (store writer, hash pool) may
+// still count something during exit, after static destructors have run.
 Registry& registry() {
-    static Registry r;
-    return r;
+    static Registry* r = new Registry;
+    return *r;
 }
 
 const ServerMetrics& server_metrics() {
-    static const ServerMetrics m = create(registry());
-    return m;
+    static const ServerMetrics* m = new ServerMetrics(create(registry()));
+    return *m;
 }
 
 ConnectionScope::ConnectionScope(Protocol p) noexcept : index_(protocol_index(p)) {
