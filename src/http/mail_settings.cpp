@@ -167,8 +167,12 @@ struct PoxState {
     int depth = 0;
     bool found = false;
     bool doctype = false;
+    bool too_long = false;
     std::string email;
 };
+
+// RFC 5321 4.5.3.1: a path is at most 256 octets; allow surrounding blanks.
+constexpr std::size_t kMaxAddress = 1024;
 
 std::string_view local_name(const XML_Char* name) {
     std::string_view n(name);
@@ -193,7 +197,11 @@ void XMLCALL on_end(void* ud, const XML_Char*) {
 
 void XMLCALL on_text(void* ud, const XML_Char* s, int len) {
     auto* st = static_cast<PoxState*>(ud);
-    if (st->capture_depth >= 0 && st->email.size() < 1024) st->email.append(s, static_cast<std::size_t>(len));
+    if (st->capture_depth < 0) return;
+    if (st->email.size() + static_cast<std::size_t>(len) > kMaxAddress)
+        st->too_long = true;
+    else
+        st->email.append(s, static_cast<std::size_t>(len));
 }
 
 // No DOCTYPE: nothing legitimate needs one, and it is where entity
@@ -218,7 +226,7 @@ std::optional<std::string> parse_autodiscover_request(std::string_view xml) {
     XML_SetStartDoctypeDeclHandler(p, on_doctype);
     auto rc = XML_Parse(p, xml.data(), static_cast<int>(xml.size()), XML_TRUE);
     XML_ParserFree(p);
-    if (rc != XML_STATUS_OK || st.doctype || !st.found) return std::nullopt;
+    if (rc != XML_STATUS_OK || st.doctype || st.too_long || !st.found) return std::nullopt;
     std::string_view e = st.email;
     while (!e.empty() && (e.front() == ' ' || e.front() == '\t' || e.front() == '\r' || e.front() == '\n'))
         e.remove_prefix(1);

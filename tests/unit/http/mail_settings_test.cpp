@@ -91,6 +91,9 @@ TEST(MailSettings, AutodiscoverRequest) {
     EXPECT_FALSE(parse_autodiscover_request("<a><EMailAddress></EMailAddress></a>"));
     EXPECT_FALSE(parse_autodiscover_request("<a><Other>x@y</Other></a>"));
     EXPECT_FALSE(parse_autodiscover_request("<a><b:EMailAddress>x@y</b:EMailAddress></a>"));  // unbound prefix
+    // Found by fuzz_autodiscover: text beyond the bound is refused, not cut.
+    EXPECT_FALSE(parse_autodiscover_request("<a><EMailAddress>" + std::string(2000, 'x') +
+                                            "@example.org</EMailAddress></a>"));
     // Entity expansion needs a DOCTYPE: refused outright.
     EXPECT_FALSE(parse_autodiscover_request(
         "<!DOCTYPE a [<!ENTITY e \"x@y\">]><a><EMailAddress>&e;</EMailAddress></a>"));
