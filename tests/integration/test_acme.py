@@ -198,6 +198,16 @@ def test_tls_alpn_obtain_serve_and_forced_renewal(postamt_bin, tmp_path, dns):
         with ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.ports["imaps"]), timeout=10)) as s:
             assert s.getpeercert()["serialNumber"] == serial1
 
+        # ALPN offers without a pending challenge change nothing: the normal
+        # certificate, no protocol selected (also for acme-tls/1 itself).
+        for protos in (["acme-tls/1"], ["h2", "http/1.1"]):
+            ctx = ssl.create_default_context(cafile=str(root))
+            ctx.set_alpn_protocols(protos)
+            with ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.ports["imaps"]), timeout=10),
+                                 server_hostname=HOST) as s:
+                assert s.getpeercert()["serialNumber"] == serial1
+                assert s.selected_alpn_protocol() is None
+
         status = srv.cli("acme", "status").stdout.decode()
         assert HOST in status and serial1.lstrip("0").upper() in status.upper(), status
 
