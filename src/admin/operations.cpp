@@ -1,10 +1,11 @@
 #include "admin/operations.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "admin/validate.h"
 #include "auth/authenticator.h"
-#include "auth/hash_pool.h"
 
 namespace postamt::admin {
 namespace {
@@ -28,9 +29,20 @@ Callback<T> unknown_domain_is_invalid(Callback<T> done) {
 }  // namespace
 
 Operations::Operations(std::shared_ptr<store::Store> store, HashingOptions hashing)
-    : store_(std::move(store)), hashing_(hashing), pool_(std::make_unique<auth::HashPool>(auth::HashPoolOptions{1, 64})) {}
+    : store_(std::move(store)), hashing_(hashing) {}
 
-Operations::~Operations() { pool_->shutdown(); }
+bool Operations::run_hashing(std::function<void()> job) {
+    static std::atomic<int> running{0};
+    if (running.fetch_add(1) >= kMaxHashing) {
+        running.fetch_sub(1);
+        return false;
+    }
+    std::thread([job = std::move(job)] {
+        job();
+        running.fetch_sub(1);
+    }).detach();
+    return true;
+}
 
 Result<store::Credentials> Operations::credentials_for(std::string_view password) const {
     if (auto ok = check_password(password); !ok) return ok.error();
@@ -79,18 +91,18 @@ void Operations::create_user(NewUser user, Callback<Account> done) {
     auto st = store_;
     auto password = std::make_shared<std::string>(std::move(user.password));
     // Refuse an existing account before spending a hash on it.
-    st->find_account(na.address, [this, st, na, password, done = std::move(done)](
+    st->find_account(na.address, [self = shared_from_this(), st, na, password, done = std::move(done)](
                                      Result<std::optional<Account>> r) mutable {
         if (!r) return done(r.error());
         if (r.value()) return done(make_error(Errc::already_exists, "the account exists"));
-        auto job = [this, st, na = std::move(na), password, done]() mutable {
-            auto cred = credentials_for(*password);
+        auto job = [self, st, na = std::move(na), password, done]() mutable {
+            auto cred = self->credentials_for(*password);
             std::fill(password->begin(), password->end(), '\0');
             if (!cred) return done(cred.error());
             na.credentials = std::move(cred).value();
             st->add_account(std::move(na), unknown_domain_is_invalid<Account>(std::move(done)));
         };
-        if (!pool_->submit(job)) done(make_error(Errc::unavailable, "too many password changes at once; try again"));
+        if (!run_hashing(std::move(job))) done(make_error(Errc::unavailable, "too many password changes at once; try again"));
     });
 }
 
@@ -98,16 +110,16 @@ void Operations::set_password(std::string address, std::string password, Callbac
     if (auto p = check_password(password); !p) return done(p.error());
     auto st = store_;
     auto pw = std::make_shared<std::string>(std::move(password));
-    with_account(std::move(address), [this, st, pw, done = std::move(done)](Result<Account> acct) mutable {
+    with_account(std::move(address), [self = shared_from_this(), st, pw, done = std::move(done)](Result<Account> acct) mutable {
         if (!acct) return done(acct.error());
         auto id = acct.value().id;
-        auto job = [this, st, id, pw, done]() mutable {
-            auto cred = credentials_for(*pw);
+        auto job = [self, st, id, pw, done]() mutable {
+            auto cred = self->credentials_for(*pw);
             std::fill(pw->begin(), pw->end(), '\0');
             if (!cred) return done(cred.error());
             st->set_credentials(id, std::move(cred).value(), std::move(done));
         };
-        if (!pool_->submit(job)) done(make_error(Errc::unavailable, "too many password changes at once; try again"));
+        if (!run_hashing(std::move(job))) done(make_error(Errc::unavailable, "too many password changes at once; try again"));
     });
 }
 
@@ -150,19 +162,20 @@ void Operations::update_user(std::string address, UserChange change, Callback<Ac
     auto norm = normalize_address(address);
     if (!norm) return done(norm.error());
     std::string a = norm.value();
-    auto finish = [this, a, done](Result<Unit> r) {
+    auto self = shared_from_this();
+    auto finish = [self, a, done](Result<Unit> r) {
         if (!r) return done(r.error());
-        show_user(a, done);
+        self->show_user(a, done);
     };
-    auto disabled_step = [this, a, change, finish](Result<Unit> r) {
+    auto disabled_step = [self, a, change, finish](Result<Unit> r) {
         if (!r) return finish(r);
         if (!change.disabled) return finish(Unit{});
-        set_disabled(a, *change.disabled, finish);
+        self->set_disabled(a, *change.disabled, finish);
     };
-    auto quota_step = [this, a, change, disabled_step](Result<Unit> r) {
+    auto quota_step = [self, a, change, disabled_step](Result<Unit> r) {
         if (!r) return disabled_step(r);
         if (!change.quota_bytes && !change.quota_messages) return disabled_step(Unit{});
-        set_quota(a, change.quota_bytes, change.quota_messages, [disabled_step](Result<Account> q) {
+        self->set_quota(a, change.quota_bytes, change.quota_messages, [disabled_step](Result<Account> q) {
             if (!q) return disabled_step(q.error());
             disabled_step(Unit{});
         });

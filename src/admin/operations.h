@@ -19,10 +19,6 @@
 #include "auth/scram.h"
 #include "store/store.h"
 
-namespace postamt::auth {
-class HashPool;
-}
-
 namespace postamt::admin {
 
 template <class T>
@@ -50,10 +46,11 @@ struct HashingOptions {
     uint32_t scram_iterations = auth::kScramDefaultIterations;
 };
 
-class Operations {
+// Always owned by a shared_ptr (std::make_shared): calls in flight keep it
+// alive until their callbacks ran, also when the owner lets go first.
+class Operations : public std::enable_shared_from_this<Operations> {
 public:
     Operations(std::shared_ptr<store::Store> store, HashingOptions hashing = {});
-    ~Operations();
     Operations(const Operations&) = delete;
     Operations& operator=(const Operations&) = delete;
 
@@ -92,15 +89,21 @@ public:
     void flush_queue(Callback<int64_t> done);
 
     // Argon2id + SCRAM for a password, checked against the policy first.
-    // Blocking and CPU-bound: the async calls run it on the worker thread.
+    // Blocking and CPU-bound: the async calls run it on a thread of its own.
     Result<store::Credentials> credentials_for(std::string_view password) const;
+
+    // Password hashes running at once (admin work is rare; more get unavailable).
+    static constexpr int kMaxHashing = 4;
 
 private:
     void with_account(std::string address, std::function<void(Result<store::Account>)> next);
+    // Runs `job` on a short-lived thread of its own (nothing to join at
+    // shutdown, no thread that could end up owning the last reference to
+    // this object); false when kMaxHashing are running already.
+    static bool run_hashing(std::function<void()> job);
 
     std::shared_ptr<store::Store> store_;
     HashingOptions hashing_;
-    std::unique_ptr<auth::HashPool> pool_;
 };
 
 }  // namespace postamt::admin

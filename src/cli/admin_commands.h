@@ -11,7 +11,7 @@ namespace postamt::cli {
 
 // The admin operations over this context's store, with the configured
 // password hashing costs ([auth] argon2_*).
-std::unique_ptr<admin::Operations> admin_ops(Context& ctx, bool create_store = false);
+std::shared_ptr<admin::Operations> admin_ops(Context& ctx, bool create_store = false);
 
 // user disable|enable (login refused, mail still accepted; docs/admin-api.md)
 void user_set_disabled(Context& ctx, const std::string& address, bool disabled);

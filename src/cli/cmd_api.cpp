@@ -10,12 +10,12 @@
 
 namespace postamt::cli {
 
-std::unique_ptr<admin::Operations> admin_ops(Context& ctx, bool create_store) {
+std::shared_ptr<admin::Operations> admin_ops(Context& ctx, bool create_store) {
     const auto& a = ctx.config().auth;
     admin::HashingOptions h;
     h.argon2.ops_limit = a.argon2_ops_limit;
     h.argon2.mem_limit = static_cast<std::size_t>(a.argon2_mem_limit);
-    return std::make_unique<admin::Operations>(ctx.shared_store(create_store), h);
+    return std::make_shared<admin::Operations>(ctx.shared_store(create_store), h);
 }
 
 void user_set_disabled(Context& ctx, const std::string& address_in, bool disabled) {

@@ -67,20 +67,14 @@ def imap_login(srv, user, password):
 
 @pytest.fixture
 def api_server(postamt_bin, tmp_path):
-    http_port = free_port()
     # Outbound mail goes to a port nobody listens on: delivery attempts are
-    # deferred (connection refused), so a queued entry stays put.
+    # deferred (connection refused), so a queued entry stays put. The test
+    # server's http listener is on loopback, so it offers the admin API.
     srv = PostamtServer(postamt_bin, tmp_path, extra_config=f"""
 [outbound]
 smarthost = "127.0.0.1:{free_port()}"
-
-[[listener]]
-name = "http"
-protocol = "http"
-address = ["127.0.0.1"]
-port = {http_port}
 """)
-    srv.ports["http"] = http_port
+    http_port = srv.ports["http"]
     srv.cli("domain", "add", "example.org")  # the store exists before the token
     token = srv.cli("api", "token", "create", "ci").stdout.decode().strip()
     srv.start()

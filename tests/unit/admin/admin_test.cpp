@@ -62,7 +62,7 @@ protected:
         h.argon2.ops_limit = 1;
         h.argon2.mem_limit = 1 << 20;  // cheap hashes: these tests are about the flow
         h.scram_iterations = 16;
-        ops = std::make_unique<Operations>(st, h);
+        ops = std::make_shared<Operations>(st, h);
     }
     void TearDown() override {
         ops.reset();
@@ -71,7 +71,7 @@ protected:
     }
     std::string dir;
     std::shared_ptr<store::Store> st;
-    std::unique_ptr<Operations> ops;
+    std::shared_ptr<Operations> ops;
 };
 
 TEST_F(AdminOps, DomainsUsersAliases) {
