@@ -19,8 +19,6 @@ struct RunnerOptions {
     ParserLimits limits;
     // From the first byte of a request to its last (slow senders get 408).
     std::chrono::seconds request_timeout{30};
-    // A handler that has not answered by then gets 503 (the store is stuck).
-    std::chrono::seconds handler_timeout{60};
     unsigned max_requests_per_connection = 1000;
     RateLimit rate;
 };
