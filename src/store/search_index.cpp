@@ -28,7 +28,7 @@ namespace {
 //
 // Bumped whenever what goes into the index changes (text extraction,
 // folding, tokenizer, tables): an index of another version is rebuilt.
-constexpr int kIndexVersion = 3;
+constexpr int kIndexVersion = 4;  // 4: MIME part headers are body text
 
 constexpr const char* kIndexSchema = R"sql(
 CREATE TABLE docs(

@@ -193,16 +193,17 @@ SearchText extract_search_text(std::string_view message, const mime::ParsedMessa
     std::string body;
     for (std::size_t i = 0; i < pm.parts.size() && body.size() < max_body; ++i) {
         const auto& p = pm.parts[i];
+        // Every header below the top-level one is body text of this message:
+        // MIME part headers (RFC 9051 6.4.4: TEXT covers "MIME header
+        // fields"; an attachment's file name is found by it, as in Dovecot)
+        // and the header of an attached message/rfc822.
+        if (i > 0) append_header_lines(body, message, p.header_start, p.body_start);
         if (p.truncated) continue;
         if (p.is_text()) {
             std::string text = mime::part_text_utf8(message, p);
             if (p.subtype == "html") text = html_to_text(text);
             body += '\n';
             body += text;
-        } else if (p.is_message() && !p.children.empty() && p.children[0] < pm.parts.size()) {
-            // The header of an attached message is body text of this one.
-            const auto& inner = pm.parts[p.children[0]];
-            append_header_lines(body, message, inner.header_start, inner.body_start);
         }
     }
     if (body.size() > max_body) {

@@ -95,7 +95,7 @@ const std::string kMultipart =
     "--alt\r\nContent-Type: text/html\r\n\r\n<html><body><p><b>Spe</b>cial offer &amp; more</p>"
     "<script>hiddenscript()</script></body></html>\r\n"
     "--alt--\r\n"
-    "--outer\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    "--outer\r\nContent-Type: image/png; name=\"budget-plan.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
     "c2VjcmV0d29yZA==\r\n"  // "secretword": not text, never searched
     "--outer--\r\n";
 // 7: an attached message
@@ -222,6 +222,10 @@ protected:
         EXPECT_EQ(search(body("hiddenscript")), V{});
         EXPECT_EQ(search(body("secretword")), V{});  // image part is not text
         EXPECT_EQ(search(body("c2VjcmV0")), V{});    // nor are its encoded bytes
+        // MIME part headers are body text (RFC 9051 6.4.4: TEXT includes "MIME header fields")
+        EXPECT_EQ(search(body("BUDGET-PLAN.png")), (V{6}));
+        EXPECT_EQ(search(text("budget-plan")), (V{6}));
+        EXPECT_EQ(search(header("Content-Type", "budget-plan")), V{});  // not a top-level field
         EXPECT_EQ(search(body("plugh")), (V{7}));
         EXPECT_EQ(search(body("inner subject xyzzy")), (V{7}));  // attached message's header is body text
         EXPECT_EQ(search(body("Meeting")), V{});                 // a header, not the body
