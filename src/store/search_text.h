@@ -33,8 +33,9 @@ struct SearchText {
     // "\n<name>:" starts a field and nothing else.
     std::string headers;
     // The decoded text of every text/* part (transfer encoding removed,
-    // charset converted to UTF-8, HTML tags stripped) and the header of every
-    // attached message/rfc822, folded. Parts are separated by "\n".
+    // charset converted to UTF-8, HTML tags stripped) and every header below
+    // the top-level one (MIME part headers, attached messages' headers), in
+    // the same form as `headers`, folded. Parts are separated by "\n".
     std::string body;
     // false when the body was cut at the size limit: such a message is
     // always scanned, never answered from the index.
