@@ -390,8 +390,35 @@ void Store::fetch_rows(MailboxId mailbox, std::vector<UidRange> uids, Callback<s
 }
 
 void Store::changes_since(MailboxId mailbox, ModSeq since, Callback<MailboxChanges> done) {
+    // A ring wakes every session watching the mailbox, and those at the same
+    // MODSEQ all ask this same question (10,000 IDLE sessions on one INBOX:
+    // 10,000 identical queries per delivery). A caller joins a query for the
+    // same (mailbox, since) that is still queued: the query leaves the queue
+    // before its first SELECT, and SQLite takes a WAL read snapshot at the
+    // first read, not at BEGIN, so it sees every commit rung before any of
+    // its callers asked. One already reading: this caller starts another.
+    const auto key = std::make_pair(mailbox, since);
+    auto impl = impl_.get();
+    std::shared_ptr<Impl::ChangesQuery> q;
+    {
+        std::lock_guard<std::mutex> lk(impl->changes_mu);
+        auto it = impl->changes_queued.find(key);
+        if (it != impl->changes_queued.end()) {
+            it->second->waiters.push_back(std::move(done));
+            return;
+        }
+        q = std::make_shared<Impl::ChangesQuery>();
+        q->waiters.push_back(std::move(done));
+        impl->changes_queued.emplace(key, q);
+    }
+    auto leave_queue = [impl, key, q] {
+        std::lock_guard<std::mutex> lk(impl->changes_mu);
+        auto it = impl->changes_queued.find(key);
+        if (it != impl->changes_queued.end() && it->second == q) impl->changes_queued.erase(it);
+    };
     impl_->read<MailboxChanges>(
-        [mailbox, since](Db& db) -> Result<MailboxChanges> {
+        [mailbox, since, leave_queue](Db& db) -> Result<MailboxChanges> {
+            leave_queue();
             auto mb = mailbox_by_id(db, mailbox);
             if (!mb) return make_error(Errc::not_found, "mailbox does not exist");
             MailboxChanges ch;
@@ -408,7 +435,17 @@ void Store::changes_since(MailboxId mailbox, ModSeq since, Callback<MailboxChang
             if (hz->step()) ch.expunges_complete = since >= static_cast<ModSeq>(hz->i64(0));
             return ch;
         },
-        std::move(done));
+        [impl, q, leave_queue](Result<MailboxChanges> r) {
+            // Also when the query never ran (store closed): nobody may join it now.
+            leave_queue();
+            std::vector<Callback<MailboxChanges>> waiters;
+            {
+                std::lock_guard<std::mutex> lk(impl->changes_mu);
+                waiters.swap(q->waiters);
+            }
+            for (std::size_t i = 0; i + 1 < waiters.size(); ++i) waiters[i](r);
+            if (!waiters.empty()) waiters.back()(std::move(r));
+        });
 }
 
 void Store::read_blob(BlobRef blob, int64_t offset, int64_t length, Callback<std::string> done) {

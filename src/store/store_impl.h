@@ -4,7 +4,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -48,6 +50,15 @@ struct Store::Impl {
     std::mutex outbound_mu;
     std::function<void()> outbound_listener;
     void notify_outbound();
+
+    // changes_since() callers joined to one queued query (message_ops.cpp):
+    // after a ring, thousands of IDLE sessions on one mailbox ask the same
+    // question at once.
+    struct ChangesQuery {
+        std::vector<Callback<MailboxChanges>> waiters;
+    };
+    std::mutex changes_mu;
+    std::map<std::pair<MailboxId, ModSeq>, std::shared_ptr<ChangesQuery>> changes_queued;
 
     // The derived search index (search_index.h); last, so it is destroyed
     // first and outlives nothing that calls it.
