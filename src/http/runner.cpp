@@ -85,6 +85,28 @@ asio::awaitable<bool> send(std::shared_ptr<net::Connection> conn, std::string by
     co_return co_await conn->write(bytes);
 }
 
+// Sends a final error answer and closes the way RFC 9112 9.6 asks: a client
+// still sending the rest of a refused request (a too-large header or body)
+// would get a reset instead of the answer if we closed at once, so the
+// input is read and dropped for a moment (bounded in time and bytes).
+asio::awaitable<void> answer_and_close(std::shared_ptr<net::Connection> conn, std::string bytes) {
+    if (co_await conn->write(bytes)) {
+        constexpr std::size_t kDrainMax = 4 << 20;
+        const auto deadline = Clock::now() + std::chrono::seconds(2);
+        std::size_t drained = 0;
+        while (drained < kDrainMax) {
+            auto left = deadline - Clock::now();
+            if (left <= Clock::duration::zero()) break;
+            // A pause of a quarter second: the client has sent what it had.
+            conn->set_idle_timeout(std::min<Clock::duration>(left, std::chrono::milliseconds(250)));
+            net::SomeResult r = co_await conn->read_some(64 << 10, net::ReadMode::data);
+            if (r.end != net::ReadEnd::ok) break;
+            drained += r.data.size();
+        }
+    }
+    conn->close();
+}
+
 }  // namespace
 
 asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn, std::shared_ptr<const RunnerContext> ctx) {
@@ -146,9 +168,8 @@ asio::awaitable<void> run_session(std::shared_ptr<net::Connection> conn, std::sh
         if (ps == ParseStatus::error) {
             log::info("event=http_bad_request conn={} peer={} status={} error={}", conn->id(), ip,
                       parser.error_status(), log::quote(parser.error_text()));
-            co_await send(conn, serialize_response(error_response(parser.error_status(), parser.error_text()),
-                                                   {.close = true}));
-            conn->close();
+            co_await answer_and_close(
+                conn, serialize_response(error_response(parser.error_status(), parser.error_text()), {.close = true}));
             co_return;
         }
 
