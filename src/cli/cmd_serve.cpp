@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
@@ -205,6 +206,16 @@ int serve(Context& ctx, const ServeOptions& o) {
         std::printf("Demo account created: %s  password: %s\n(shown once; change it with `postamt user passwd %s`)\n",
                     demo->address.c_str(), demo->password.c_str(), demo->address.c_str());
     std::printf("\n%s\n", client_settings_table(cfg.server.hostname, user, shown).c_str());
+    // The page that shows these settings to users (docs/autoconfig.md).
+    for (auto& b : server.bound()) {
+        auto l = std::find_if(cfg.listeners.begin(), cfg.listeners.end(),
+                              [&](const ListenerConfig& x) { return x.name == b.listener; });
+        if (l == cfg.listeners.end() || l->protocol != Protocol::http) continue;
+        bool v6 = b.address.find(':') != std::string::npos;
+        std::printf("Setup page: %s://%s%s%s:%u/setup\n", l->tls == TlsMode::implicit ? "https" : "http",
+                    v6 ? "[" : "", b.address.c_str(), v6 ? "]" : "", static_cast<unsigned>(b.port));
+        break;
+    }
     std::fflush(stdout);
     log::info("event=serve_started listeners={} hostname={}", shown.size(), cfg.server.hostname);
 
