@@ -588,8 +588,12 @@ void SearchIndex::run() {
             wake_ = false;
             backoff = false;
             if (paused_) {
+                // Take the waiters while still holding the lock: one that
+                // flush() registers after an un-pause must not get this error.
+                std::vector<std::pair<uint64_t, std::function<void(Status)>>> stale;
+                stale.swap(waiters_);
                 lk.unlock();
-                notify_waiters(make_error(Errc::unavailable, "search indexer is paused"), UINT64_MAX);
+                for (auto& w : stale) w.second(make_error(Errc::unavailable, "search indexer is paused"));
                 continue;
             }
         }

@@ -31,7 +31,9 @@ TEST(AdminValidate, Addresses) {
 
 TEST(AdminValidate, Domains) {
     EXPECT_EQ(normalize_domain(" Example.ORG. ").value(), "example.org");
-    for (const char* bad : {"", ".", "-a.org", "a-.org", "a..org", "a_b.org", "a/b", std::string(300, 'a').c_str()})
+    // std::string elements: a c_str() of a temporary would dangle here.
+    for (const std::string& bad :
+         std::vector<std::string>{"", ".", "-a.org", "a-.org", "a..org", "a_b.org", "a/b", std::string(300, 'a')})
         EXPECT_FALSE(normalize_domain(bad).ok()) << bad;
 }
 
