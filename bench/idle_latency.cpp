@@ -603,6 +603,9 @@ int main(int argc, char** argv) {
         if (e) std::rethrow_exception(e);
     });
     io.run();
+    // The sessions' streams hold timers of `io`: they go before it does.
+    st->sessions.clear();
+    st.reset();
     std::fflush(stdout);
     return code;
 }
