@@ -14,22 +14,12 @@
 #include <ctime>
 
 #include "common/base64.h"
+#include "net/openssl_error.h"
 
 namespace postamt::acme {
 namespace {
 
-std::string openssl_errors() {
-    std::string out;
-    while (unsigned long e = ERR_get_error()) {
-        char buf[256];
-        ERR_error_string_n(e, buf, sizeof buf);
-        if (!out.empty()) out += "; ";
-        out += buf;
-    }
-    return out.empty() ? "unknown OpenSSL error" : out;
-}
-
-Error ossl_error(const std::string& what) { return make_error(Errc::internal, what + ": " + openssl_errors()); }
+Error ossl_error(const std::string& what) { return make_error(Errc::internal, what + ": " + net::openssl_errors()); }
 
 template <class T, void (*F)(T*)>
 struct Deleter {
@@ -132,7 +122,7 @@ Result<Pkey> load_private_key_pem(std::string_view pem) {
     ERR_clear_error();
     Bio b(BIO_new_mem_buf(pem.data(), int(pem.size())));
     Pkey k(PEM_read_bio_PrivateKey(b.get(), nullptr, nullptr, nullptr));
-    if (!k) return make_error(Errc::invalid, "not a PEM private key: " + openssl_errors());
+    if (!k) return make_error(Errc::invalid, "not a PEM private key: " + net::openssl_errors());
     if (EVP_PKEY_get_base_id(k.get()) != EVP_PKEY_EC) return make_error(Errc::invalid, "not an EC key");
     return k;
 }
@@ -255,7 +245,7 @@ Result<CertInfo> certificate_info(std::string_view pem) {
     ERR_clear_error();
     Bio b(BIO_new_mem_buf(pem.data(), int(pem.size())));
     X509Ptr x(PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr));
-    if (!x) return make_error(Errc::invalid, "not a PEM certificate: " + openssl_errors());
+    if (!x) return make_error(Errc::invalid, "not a PEM certificate: " + net::openssl_errors());
     CertInfo info;
     auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x.get(), NID_subject_alt_name, nullptr, nullptr));
     if (sans) {

@@ -12,20 +12,10 @@
 #include <arpa/inet.h>
 
 #include "common/log.h"
+#include "net/openssl_error.h"
 
 namespace postamt::acme {
 namespace {
-
-std::string openssl_errors() {
-    std::string out;
-    while (unsigned long e = ERR_get_error()) {
-        char buf[256];
-        ERR_error_string_n(e, buf, sizeof buf);
-        if (!out.empty()) out += "; ";
-        out += buf;
-    }
-    return out;
-}
 
 constexpr std::size_t kMaxResponse = 2 << 20;
 
@@ -99,7 +89,7 @@ Result<HttpsClient> HttpsClient::create(const std::string& ca_file, std::chrono:
     HttpsClient c;
     c.timeout_ = timeout;
     c.ctx_ = SSL_CTX_new(TLS_client_method());
-    if (!c.ctx_) return make_error(Errc::internal, "SSL_CTX_new: " + openssl_errors());
+    if (!c.ctx_) return make_error(Errc::internal, "SSL_CTX_new: " + net::openssl_errors());
     SSL_CTX_set_min_proto_version(c.ctx_, TLS1_2_VERSION);
     SSL_CTX_set_verify(c.ctx_, SSL_VERIFY_PEER, nullptr);
     int ok = ca_file.empty() ? SSL_CTX_set_default_verify_paths(c.ctx_)
@@ -107,7 +97,7 @@ Result<HttpsClient> HttpsClient::create(const std::string& ca_file, std::chrono:
     if (ok != 1)
         return make_error(Errc::unavailable,
                           "acme.ca_file " + (ca_file.empty() ? std::string("(system store)") : ca_file) +
-                              " cannot be loaded: " + openssl_errors());
+                              " cannot be loaded: " + net::openssl_errors());
     return c;
 }
 
@@ -135,7 +125,7 @@ Result<HttpResponse> HttpsClient::request(const std::string& method, const std::
             ::close(fd);
         }
     } closer{ssl, *fd};
-    if (!ssl) return make_error(Errc::internal, "SSL_new: " + openssl_errors());
+    if (!ssl) return make_error(Errc::internal, "SSL_new: " + net::openssl_errors());
     SSL_set_fd(ssl, *fd);
     if (is_ip(u->host)) {
         X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), u->host.c_str());
@@ -145,7 +135,7 @@ Result<HttpResponse> HttpsClient::request(const std::string& method, const std::
     }
     if (SSL_connect(ssl) != 1) {
         long v = SSL_get_verify_result(ssl);
-        std::string why = v != X509_V_OK ? X509_verify_cert_error_string(v) : openssl_errors();
+        std::string why = v != X509_V_OK ? X509_verify_cert_error_string(v) : net::openssl_errors();
         return make_error(Errc::unavailable, "TLS handshake with " + u->host + ":" + u->port + " failed: " + why);
     }
     std::string host_header = u->host.find(':') != std::string::npos ? "[" + u->host + "]" : u->host;

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "http/response_writer.h"
+#include "net/once_completion.h"
 
 namespace postamt::http {
 
@@ -32,44 +33,14 @@ namespace {
 namespace asio = net::asio;
 using Clock = std::chrono::steady_clock;
 
-// Completes the awaiting coroutine exactly once, on its own executor, with
-// the handler's Response; a handler that drops its Reply yields a 500.
-template <class H>
-class ReplyState {
-public:
-    explicit ReplyState(H h) : handler_(std::move(h)), work_(asio::make_work_guard(asio::get_associated_executor(handler_))) {}
-    ~ReplyState() {
-        if (!done_) complete(error_response(500, "the handler gave no answer"));
-    }
-    ReplyState(const ReplyState&) = delete;
-    ReplyState& operator=(const ReplyState&) = delete;
-
-    void complete(Response r) {
-        {
-            std::lock_guard lk(mu_);
-            if (done_) return;
-            done_ = true;
-        }
-        auto ex = work_.get_executor();
-        asio::post(ex, [h = std::move(handler_), r = std::move(r), w = std::move(work_)]() mutable {
-            std::move(h)(std::move(r));
-            w.reset();
-        });
-    }
-
-private:
-    std::mutex mu_;
-    bool done_ = false;
-    H handler_;
-    asio::executor_work_guard<asio::associated_executor_t<H>> work_;
-};
-
 struct CallHandler {
     const Handler* handler;
     const Request* request;
     template <class H>
     void operator()(H h) const {
-        auto state = std::make_shared<ReplyState<H>>(std::move(h));
+        // A handler that drops its Reply without answering yields a 500.
+        auto state = std::make_shared<net::detail::OnceCompletion<Response, H>>(
+            std::move(h), error_response(500, "the handler gave no answer"));
         try {
             (*handler)(*request, Reply([state](Response r) { state->complete(std::move(r)); }));
         } catch (const std::exception& e) {

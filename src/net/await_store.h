@@ -19,51 +19,17 @@
 
 #include "common/result.h"
 #include "net/asio.h"
+#include "net/once_completion.h"
 #include "store/store.h"
 
 namespace postamt::net {
-namespace detail {
-
-// Shared between copies of the std::function the store holds; completes the
-// coroutine exactly once, on its own executor.
-template <class T, class Handler>
-class StoreCompletion {
-public:
-    explicit StoreCompletion(Handler h)
-        : handler_(std::move(h)), work_(asio::make_work_guard(asio::get_associated_executor(handler_))) {}
-    ~StoreCompletion() {
-        if (!done_) complete(Result<T>(make_error(Errc::unavailable, "store dropped the request")));
-    }
-    StoreCompletion(const StoreCompletion&) = delete;
-    StoreCompletion& operator=(const StoreCompletion&) = delete;
-
-    void complete(Result<T> r) {
-        {
-            std::lock_guard lk(mu_);
-            if (done_) return;
-            done_ = true;
-        }
-        auto ex = work_.get_executor();
-        asio::post(ex, [h = std::move(handler_), r = std::move(r), w = std::move(work_)]() mutable {
-            std::move(h)(std::move(r));
-            w.reset();
-        });
-    }
-
-private:
-    std::mutex mu_;
-    bool done_ = false;
-    Handler handler_;
-    asio::executor_work_guard<asio::associated_executor_t<Handler>> work_;
-};
-
-}  // namespace detail
 
 template <class T, class F>
 asio::awaitable<Result<T>> await_store(F start) {
     auto initiation = [&start](auto handler) {
         using H = decltype(handler);
-        auto state = std::make_shared<detail::StoreCompletion<T, H>>(std::move(handler));
+        auto state = std::make_shared<detail::OnceCompletion<Result<T>, H>>(
+            std::move(handler), Result<T>(make_error(Errc::unavailable, "store dropped the request")));
         start(store::Callback<T>([state](Result<T> r) { state->complete(std::move(r)); }));
     };
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<T>)>(std::move(initiation),

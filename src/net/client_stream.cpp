@@ -10,19 +10,12 @@
 #include <climits>
 #include <cstring>
 
+#include "net/openssl_error.h"
+
 namespace postamt::net {
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
-
-std::string ssl_error_text() {
-    unsigned long e = ERR_get_error();
-    ERR_clear_error();
-    if (!e) return "connection reset or closed";
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    return buf;
-}
 
 bool is_ip_literal(const std::string& s) {
     boost::system::error_code ec;
@@ -41,7 +34,7 @@ Result<std::shared_ptr<ClientTlsContext>> ClientTlsContext::create(bool verify_p
     ::signal(SIGPIPE, SIG_IGN);
     std::shared_ptr<ClientTlsContext> c(new ClientTlsContext());
     c->ctx_ = SSL_CTX_new(TLS_client_method());
-    if (!c->ctx_) return make_error(Errc::internal, "TLS client context: " + ssl_error_text());
+    if (!c->ctx_) return make_error(Errc::internal, "TLS client context: " + openssl_errors("connection reset or closed"));
     SSL_CTX_set_min_proto_version(c->ctx_, TLS1_2_VERSION);
     SSL_CTX_set_options(c->ctx_, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_mode(c->ctx_, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
@@ -50,7 +43,7 @@ Result<std::shared_ptr<ClientTlsContext>> ClientTlsContext::create(bool verify_p
     if (verify_peer) {
         if (SSL_CTX_set_default_verify_paths(c->ctx_) != 1)
             return make_error(Errc::unavailable,
-                              "TLS client context: no CA store: " + ssl_error_text());
+                              "TLS client context: no CA store: " + openssl_errors("connection reset or closed"));
         SSL_CTX_set_verify(c->ctx_, SSL_VERIFY_PEER, nullptr);
     } else {
         SSL_CTX_set_verify(c->ctx_, SSL_VERIFY_NONE, nullptr);
@@ -170,7 +163,7 @@ long ClientStream::read_some(char* buf, std::size_t n, bool& want_write) {
             return -1;
         }
         if (err == SSL_ERROR_SYSCALL && errno == 0) return 0;
-        error_ = "TLS read: " + ssl_error_text();
+        error_ = "TLS read: " + openssl_errors("connection reset or closed");
         return -2;
     }
     for (;;) {
@@ -271,7 +264,7 @@ asio::awaitable<bool> ClientStream::write(std::string_view bytes, Clock::duratio
             if (err == SSL_ERROR_WANT_READ)
                 want = asio::socket_base::wait_read;
             else if (err != SSL_ERROR_WANT_WRITE) {
-                error_ = "TLS write: " + ssl_error_text();
+                error_ = "TLS write: " + openssl_errors("connection reset or closed");
                 co_return false;
             }
         } else {
@@ -308,7 +301,7 @@ asio::awaitable<bool> ClientStream::start_tls(std::shared_ptr<ClientTlsContext> 
     in_pos_ = 0;
     ssl_ = SSL_new(tls_->ctx());
     if (!ssl_ || SSL_set_fd(ssl_, socket_.native_handle()) != 1) {
-        error_ = "TLS setup: " + ssl_error_text();
+        error_ = "TLS setup: " + openssl_errors("connection reset or closed");
         close();
         co_return false;
     }
@@ -330,7 +323,7 @@ asio::awaitable<bool> ClientStream::start_tls(std::shared_ptr<ClientTlsContext> 
             want = asio::socket_base::wait_write;
         else {
             long v = SSL_get_verify_result(ssl_);
-            error_ = "TLS handshake: " + ssl_error_text();
+            error_ = "TLS handshake: " + openssl_errors("connection reset or closed");
             if (v != X509_V_OK)
                 error_ += std::string(" (") + X509_verify_cert_error_string(v) + ")";
             close();

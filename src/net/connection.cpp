@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "net/deflate_stream.h"
+#include "net/openssl_error.h"
 #include "net/proxy_protocol.h"
 #include "net/tls_context.h"
 
@@ -43,15 +44,6 @@ std::string address_text(const asio::ip::address& a) {
     if (a.is_v6() && a.to_v6().is_v4_mapped())
         return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
     return a.to_string();
-}
-
-std::string ssl_error_text() {
-    unsigned long e = ERR_get_error();
-    ERR_clear_error();
-    if (!e) return "connection reset or closed";
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    return buf;
 }
 
 }  // namespace
@@ -272,7 +264,7 @@ asio::awaitable<Connection::Fill> Connection::fill(ReadMode mode) {
                 if (err == SSL_ERROR_WANT_WRITE) want = asio::socket_base::wait_write;
                 else if (err != SSL_ERROR_WANT_READ) {
                     if (err == SSL_ERROR_SYSCALL && errno == 0) co_return Fill::eof;
-                    log::debug("event=tls_read_error conn={} error={}", id_, log::quote(ssl_error_text()));
+                    log::debug("event=tls_read_error conn={} error={}", id_, log::quote(openssl_errors("connection reset or closed")));
                     co_return Fill::error;
                 }
             }
@@ -466,7 +458,7 @@ Connection::WriteStep Connection::write_step(std::size_t& off) {
         int err = SSL_get_error(ssl_, n);
         if (err == SSL_ERROR_WANT_READ) return WriteStep::wait_read;
         if (err == SSL_ERROR_WANT_WRITE) return WriteStep::wait_write;
-        log::debug("event=tls_write_error conn={} error={}", id_, log::quote(ssl_error_text()));
+        log::debug("event=tls_write_error conn={} error={}", id_, log::quote(openssl_errors("connection reset or closed")));
         return WriteStep::error;
     }
     ssize_t n = ::send(socket_.native_handle(), wire.data() + off, left, MSG_NOSIGNAL);
@@ -560,7 +552,7 @@ asio::awaitable<bool> Connection::handshake(Clock::duration timeout) {
     if (!tls_ || ssl_ || closed_) co_return false;
     ssl_ = tls_->new_ssl();
     if (!ssl_ || SSL_set_fd(ssl_, socket_.native_handle()) != 1) {
-        log::error("event=tls_setup_failed conn={} error={}", id_, log::quote(ssl_error_text()));
+        log::error("event=tls_setup_failed conn={} error={}", id_, log::quote(openssl_errors("connection reset or closed")));
         close();
         co_return false;
     }
@@ -576,7 +568,7 @@ asio::awaitable<bool> Connection::handshake(Clock::duration timeout) {
         else if (err == SSL_ERROR_WANT_WRITE) want = asio::socket_base::wait_write;
         else {
             log::info("event=tls_handshake_failed conn={} peer={} error={}", id_, peer_address_,
-                      log::quote(ssl_error_text()));
+                      log::quote(openssl_errors("connection reset or closed")));
             close();
             co_return false;
         }

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "net/openssl_error.h"
 #include "net/self_signed.h"
 
 namespace postamt::net {
@@ -39,17 +40,6 @@ struct TlsCertificateSet {
 };
 
 namespace {
-
-std::string openssl_errors() {
-    std::string out;
-    while (unsigned long e = ERR_get_error()) {
-        char buf[256];
-        ERR_error_string_n(e, buf, sizeof buf);
-        if (!out.empty()) out += "; ";
-        out += buf;
-    }
-    return out.empty() ? "unknown OpenSSL error" : out;
-}
 
 std::string lower(std::string s) {
     for (char& c : s)
