@@ -1,5 +1,6 @@
 #include "acme/client.h"
 
+#include "common/base64.h"
 #include "common/log.h"
 
 namespace postamt::acme {
@@ -181,7 +182,7 @@ Result<IssuedCertificate> AcmeClient::obtain(const std::vector<std::string>& nam
         out.key_pem = *pem;
         auto csr = build_csr(names, key->get());
         if (!csr) return csr.error();
-        auto f = post(o.finalize, std::string(R"({"csr":")") + b64url(*csr) + "\"}");
+        auto f = post(o.finalize, std::string(R"({"csr":")") + base64url_encode(*csr) + "\"}");
         if (!f) return f.error();
         if (f->status != 200) return server_error("finalize", *f);
         auto fo = parse_order(f->body);

@@ -14,6 +14,7 @@
 #include <ctime>
 
 #include "common/base64.h"
+#include "common/digest.h"
 #include "net/openssl_error.h"
 
 namespace postamt::acme {
@@ -82,35 +83,6 @@ std::chrono::system_clock::time_point asn1_time(const ASN1_TIME* t) {
 
 void PkeyFree::operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 
-std::string b64url(std::string_view bytes) {
-    std::string s = base64_encode(bytes);
-    while (!s.empty() && s.back() == '=') s.pop_back();
-    for (char& c : s) {
-        if (c == '+') c = '-';
-        else if (c == '/') c = '_';
-    }
-    return s;
-}
-
-std::optional<std::string> b64url_decode(std::string_view in) {
-    std::string s(in);
-    for (char& c : s) {
-        if (c == '-') c = '+';
-        else if (c == '_') c = '/';
-        else if (c == '+' || c == '/' || c == '=') return std::nullopt;  // not base64url
-    }
-    if (s.size() % 4 == 1) return std::nullopt;
-    while (s.size() % 4) s += '=';
-    return base64_decode(s);
-}
-
-std::string sha256(std::string_view bytes) {
-    unsigned char md[32];
-    unsigned int len = 0;
-    EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-    return std::string(reinterpret_cast<char*>(md), len);
-}
-
 Result<Pkey> generate_p256() {
     ERR_clear_error();
     Pkey k(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
@@ -144,14 +116,14 @@ Result<std::string> jwk_json(EVP_PKEY* key) {
     }
     Bn bx(x), by(y);
     // RFC 7638 3.2: required members only, lexicographic order, no whitespace.
-    return std::string(R"({"crv":"P-256","kty":"EC","x":")") + b64url(bn_fixed(x, 32)) + R"(","y":")" +
-           b64url(bn_fixed(y, 32)) + R"("})";
+    return std::string(R"({"crv":"P-256","kty":"EC","x":")") + base64url_encode(bn_fixed(x, 32)) + R"(","y":")" +
+           base64url_encode(bn_fixed(y, 32)) + R"("})";
 }
 
 Result<std::string> jwk_thumbprint(EVP_PKEY* key) {
     auto j = jwk_json(key);
     if (!j) return j.error();
-    return b64url(sha256(*j));
+    return base64url_encode(sha256(*j));
 }
 
 Result<std::string> es256_sign(EVP_PKEY* key, std::string_view data) {

@@ -17,9 +17,6 @@ typedef struct evp_pkey_st EVP_PKEY;
 
 namespace postamt::acme {
 
-std::string b64url(std::string_view bytes);
-std::optional<std::string> b64url_decode(std::string_view in);
-std::string sha256(std::string_view bytes);
 
 struct PkeyFree {
     void operator()(EVP_PKEY* k) const;

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "acme/crypto.h"
+#include "common/base64.h"
 
 namespace postamt::acme {
 namespace {
@@ -231,11 +232,11 @@ Result<std::string> build_jws(EVP_PKEY* key, const std::string& kid, const std::
     } else {
         prot["kid"] = kid;
     }
-    std::string p64 = b64url(prot.dump());
-    std::string b64 = b64url(payload);  // "" for POST-as-GET (RFC 8555 6.3)
+    std::string p64 = base64url_encode(prot.dump());
+    std::string b64 = base64url_encode(payload);  // "" for POST-as-GET (RFC 8555 6.3)
     auto sig = es256_sign(key, p64 + "." + b64);
     if (!sig) return sig.error();
-    json out = {{"protected", p64}, {"payload", b64}, {"signature", b64url(*sig)}};
+    json out = {{"protected", p64}, {"payload", b64}, {"signature", base64url_encode(*sig)}};
     return out.dump();
 }
 

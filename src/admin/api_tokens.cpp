@@ -14,32 +14,10 @@
 #include <sstream>
 
 #include "common/base64.h"
+#include "common/digest.h"
 
 namespace postamt::admin {
 namespace {
-
-std::string sha256_hex(std::string_view data) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out += hex[md[i] >> 4];
-        out += hex[md[i] & 15];
-    }
-    return out;
-}
-
-std::string base64url(std::string_view raw) {
-    std::string b = base64_encode(raw);
-    for (auto& c : b) {
-        if (c == '+') c = '-';
-        else if (c == '/') c = '_';
-    }
-    while (!b.empty() && b.back() == '=') b.pop_back();
-    return b;
-}
 
 std::vector<ApiToken> parse(const std::string& text) {
     std::vector<ApiToken> out;
@@ -114,9 +92,9 @@ Result<std::string> create_token(const std::string& path, const std::string& nam
         if (t.name == name) return make_error(Errc::already_exists, "a token named " + name + " exists");
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) return make_error(Errc::internal, "no random bytes for the token");
-    std::string token = std::string(kTokenPrefix) + base64url(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+    std::string token = std::string(kTokenPrefix) + base64url_encode(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
     OPENSSL_cleanse(raw, sizeof raw);
-    tokens.value().push_back(ApiToken{name, sha256_hex(token), static_cast<int64_t>(std::time(nullptr))});
+    tokens.value().push_back(ApiToken{name, hex_lower(sha256(token)), static_cast<int64_t>(std::time(nullptr))});
     if (auto w = write_tokens(path, tokens.value()); !w) return w.error();
     return token;
 }
@@ -159,7 +137,7 @@ std::optional<std::string> TokenVerifier::verify(std::string_view authorization)
     while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
     while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
     if (token.empty() || token.size() > 512) return std::nullopt;
-    std::string presented = sha256_hex(token);
+    std::string presented = hex_lower(sha256(token));
     std::lock_guard lock(mu_);
     reload_if_changed();
     std::optional<std::string> who;

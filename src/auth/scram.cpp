@@ -12,6 +12,7 @@
 
 #include "auth/sodium_init.h"
 #include "common/base64.h"
+#include "common/digest.h"
 
 namespace postamt::auth {
 namespace {
@@ -22,12 +23,6 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
     HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
          reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
     return std::string(reinterpret_cast<char*>(out), len);
-}
-
-std::string sha256(std::string_view data) {
-    unsigned char out[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
-    return std::string(reinterpret_cast<char*>(out), sizeof out);
 }
 
 std::string random_bytes(std::size_t n) {

@@ -77,4 +77,26 @@ std::optional<std::string> base64_decode(std::string_view in, bool allow_whitesp
     return out;
 }
 
+std::string base64url_encode(std::string_view in) {
+    std::string s = base64_encode(in);
+    while (!s.empty() && s.back() == '=') s.pop_back();
+    for (char& c : s) {
+        if (c == '+') c = '-';
+        else if (c == '/') c = '_';
+    }
+    return s;
+}
+
+std::optional<std::string> base64url_decode(std::string_view in) {
+    std::string s(in);
+    for (char& c : s) {
+        if (c == '-') c = '+';
+        else if (c == '_') c = '/';
+        else if (c == '+' || c == '/' || c == '=') return std::nullopt;  // not base64url
+    }
+    if (s.size() % 4 == 1) return std::nullopt;
+    while (s.size() % 4) s += '=';
+    return base64_decode(s);
+}
+
 }  // namespace postamt

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/digest.h"
+
 namespace postamt::http {
 namespace {
 
@@ -276,9 +278,8 @@ std::string autodiscover_json(const std::string& domain) {
 }
 
 std::string stable_uuid(std::string_view seed) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(seed.data(), seed.size(), md, &len, EVP_sha256(), nullptr);
+    std::string digest = sha256(seed);
+    auto* md = reinterpret_cast<unsigned char*>(digest.data());
     // Name-based layout (RFC 9562 5.8, version 8: custom hash).
     md[6] = static_cast<unsigned char>((md[6] & 0x0f) | 0x80);
     md[8] = static_cast<unsigned char>((md[8] & 0x3f) | 0x80);

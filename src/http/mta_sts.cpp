@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/digest.h"
 #include "common/text.h"
 #include "store/store.h"
 
@@ -37,16 +38,7 @@ std::string mta_sts_text(const MtaStsPolicy& p) {
 }
 
 std::string mta_sts_id(std::string_view policy_text) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(policy_text.data(), policy_text.size(), md, &len, EVP_sha256(), nullptr);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id;
-    for (unsigned int i = 0; i < len && id.size() < 32; ++i) {
-        id += kHex[md[i] >> 4];
-        id += kHex[md[i] & 15];
-    }
-    return id;
+    return hex_lower(sha256(policy_text)).substr(0, 32);
 }
 
 Handler mta_sts_handler(MtaStsPolicy policy, std::shared_ptr<store::Store> store) {

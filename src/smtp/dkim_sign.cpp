@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/base64.h"
+#include "common/digest.h"
 #include "mime/address.h"
 #include "mime/header.h"
 
@@ -37,13 +38,6 @@ std::optional<Algorithm> algorithm_of(EVP_PKEY* k) {
         default:
             return std::nullopt;
     }
-}
-
-std::string sha256(std::string_view data) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-    return std::string(reinterpret_cast<const char*>(md), len);
 }
 
 // Appends tokens to a header field, folding before a token that would make

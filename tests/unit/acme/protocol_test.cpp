@@ -13,8 +13,13 @@
 #include "acme/crypto.h"
 #include "acme/manager.h"
 #include "acme/protocol.h"
+#include "common/base64.h"
+#include "common/digest.h"
 
 using namespace postamt::acme;
+using postamt::base64url_decode;
+using postamt::base64url_encode;
+using postamt::sha256;
 using nlohmann::json;
 
 TEST(AcmeHttp, ContentLengthAndChunked) {
@@ -120,11 +125,11 @@ TEST(AcmeProtocol, RetryAfter) {
 }
 
 TEST(AcmeCrypto, Base64Url) {
-    EXPECT_EQ(b64url(std::string("\xfb\xff", 2)), "-_8");
-    EXPECT_EQ(b64url_decode("-_8"), std::string("\xfb\xff", 2));
-    EXPECT_FALSE(b64url_decode("+/8"));
-    EXPECT_FALSE(b64url_decode("abc="));
-    EXPECT_FALSE(b64url_decode("a"));
+    EXPECT_EQ(base64url_encode(std::string("\xfb\xff", 2)), "-_8");
+    EXPECT_EQ(base64url_decode("-_8"), std::string("\xfb\xff", 2));
+    EXPECT_FALSE(base64url_decode("+/8"));
+    EXPECT_FALSE(base64url_decode("abc="));
+    EXPECT_FALSE(base64url_decode("a"));
 }
 
 // RFC 7638 3.1's example key is RSA; for EC check the shape and that the
@@ -136,10 +141,10 @@ TEST(AcmeCrypto, JwkAndThumbprint) {
     ASSERT_TRUE(jwk);
     json j = json::parse(*jwk);
     EXPECT_EQ(j["kty"], "EC");
-    EXPECT_EQ(b64url_decode(j["x"].get<std::string>())->size(), 32u);
+    EXPECT_EQ(base64url_decode(j["x"].get<std::string>())->size(), 32u);
     EXPECT_EQ(jwk->find(' '), std::string::npos);
     EXPECT_EQ(jwk->rfind(R"({"crv":"P-256","kty":"EC","x":")", 0), 0u);
-    EXPECT_EQ(*jwk_thumbprint(k->get()), b64url(sha256(*jwk)));
+    EXPECT_EQ(*jwk_thumbprint(k->get()), base64url_encode(sha256(*jwk)));
     // PEM round trip keeps the key.
     auto pem = private_key_pem(k->get());
     ASSERT_TRUE(pem);
@@ -155,16 +160,16 @@ TEST(AcmeCrypto, JwsVerifies) {
     auto jws = build_jws(k->get(), "", "nonce1", "https://ca/new-acct", new_account_payload("a@b.example"));
     ASSERT_TRUE(jws);
     json j = json::parse(*jws);
-    json prot = json::parse(*b64url_decode(j["protected"].get<std::string>()));
+    json prot = json::parse(*base64url_decode(j["protected"].get<std::string>()));
     EXPECT_EQ(prot["alg"], "ES256");
     EXPECT_EQ(prot["nonce"], "nonce1");
     EXPECT_TRUE(prot.contains("jwk"));
     EXPECT_FALSE(prot.contains("kid"));
-    json payload = json::parse(*b64url_decode(j["payload"].get<std::string>()));
+    json payload = json::parse(*base64url_decode(j["payload"].get<std::string>()));
     EXPECT_EQ(payload["contact"][0], "mailto:a@b.example");
     EXPECT_EQ(payload["termsOfServiceAgreed"], true);
     // Verify R||S with OpenSSL after converting to DER.
-    std::string sig = *b64url_decode(j["signature"].get<std::string>());
+    std::string sig = *base64url_decode(j["signature"].get<std::string>());
     ASSERT_EQ(sig.size(), 64u);
     ECDSA_SIG* s = ECDSA_SIG_new();
     ECDSA_SIG_set0(s, BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data()), 32, nullptr),
@@ -184,7 +189,7 @@ TEST(AcmeCrypto, JwsVerifies) {
     auto g = build_jws(k->get(), "https://ca/acct/1", "n2", "https://ca/order/1", "");
     json jg = json::parse(*g);
     EXPECT_EQ(jg["payload"], "");
-    json pg = json::parse(*b64url_decode(jg["protected"].get<std::string>()));
+    json pg = json::parse(*base64url_decode(jg["protected"].get<std::string>()));
     EXPECT_EQ(pg["kid"], "https://ca/acct/1");
     EXPECT_FALSE(pg.contains("jwk"));
 }
